@@ -1,0 +1,16 @@
+"""dlbook: the shared package of the book "Karpathy's ideas, checked and built".
+
+Modules (one per model family, NumPy and PyTorch versions side by side):
+
+- ``utils``: ``set_seed``, ``get_device``
+- ``data``: offline data loaders (tiny Shakespeare, digits, 2-D mixtures, time series)
+- ``activations``: activation functions and their derivatives (chapters 02-03)
+- ``concepts``: the small demonstrations of chapter 02 (depth, a linear-Gaussian latent model)
+- ``rnn``: the vanilla RNN (chapter 04)
+- ``gan``: the GAN's value function and optimal discriminator (chapter 06)
+- ``plotting``: figure helpers; ``widgets``: ipywidgets front-ends (imports ipywidgets)
+"""
+from .utils import get_device, on_colab, set_seed
+
+__version__ = "0.1.0"
+__all__ = ["set_seed", "get_device", "on_colab", "__version__"]

@@ -1,0 +1,198 @@
+"""Offline data for every chapter: nothing here touches the network.
+
+- tiny Shakespeare, shipped in ``assets/`` (source and license in ``assets/SOURCE.md``);
+- scikit-learn's bundled 8x8 digits (Alpaydin & Kaynak's UCI set, shipped inside sklearn);
+- generated sets: the ring of Gaussians used by GAN papers, two moons, and time series.
+
+Every loader validates its arguments (see ``_checks``) and is deterministic given ``seed``.
+"""
+from __future__ import annotations
+
+import hashlib
+from importlib import resources
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from ._checks import check_choice, check_float, check_fraction, check_int
+
+SHAKESPEARE_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
+
+
+class DataSplit(NamedTuple):
+    """Train and test arrays of a supervised data set."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+
+# ----------------------------------------------------------------- tiny Shakespeare
+def shakespeare_path() -> Path:
+    """Path of the shipped ``tinyshakespeare.txt``."""
+    return Path(str(resources.files("dlbook") / "assets" / "tinyshakespeare.txt"))
+
+
+def load_shakespeare(split: str = "all", train_fraction: float = 0.9) -> str:
+    """Tiny Shakespeare as one string, whole or split by position.
+
+    ``split="train"`` is the first ``train_fraction`` of the characters and
+    ``split="val"`` the rest, the split other character-level models on this file
+    report (1,003,854 / 111,540 characters at the default 0.9).
+    """
+    check_choice("split", split, ("all", "train", "val"))
+    train_fraction = check_fraction("train_fraction", train_fraction)
+    raw = shakespeare_path().read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != SHAKESPEARE_SHA256:  # a truncated install would silently shift every figure
+        raise RuntimeError(f"tinyshakespeare.txt is corrupt: sha256 {digest}")
+    text = raw.decode("ascii")
+    n_train = int(train_fraction * len(text))
+    return {"all": text, "train": text[:n_train], "val": text[n_train:]}[split]
+
+
+# --------------------------------------------------------------------------- digits
+def load_digits(test_fraction: float = 0.25, seed: int = 0) -> DataSplit:
+    """scikit-learn's 8x8 digits (1,797 images), pixels scaled to [0, 1].
+
+    Returns a stratified ``DataSplit``; ``X`` has shape (n, 64), ``y`` holds 0-9.
+    """
+    from sklearn.datasets import load_digits as _sk_digits
+    from sklearn.model_selection import train_test_split
+
+    test_fraction = check_fraction("test_fraction", test_fraction)
+    seed = check_int("seed", seed, minimum=0)
+    X, y = _sk_digits(return_X_y=True)
+    X = X / 16.0  # pixel intensities are integers 0..16
+    parts = train_test_split(X, y, test_size=test_fraction, random_state=seed, stratify=y)
+    X_train, X_test, y_train, y_test = parts
+    return DataSplit(X_train, y_train, X_test, y_test)
+
+
+# -------------------------------------------------------------------- 2-D mixtures
+def ring_centres(n_modes: int = 8, radius: float = 1.0) -> np.ndarray:
+    """The ``n_modes`` distinct centres of the ring, shape (n_modes, 2).
+
+    Angles are 2*pi*k/n_modes for k = 0..n_modes-1. (``np.linspace(0, 2*pi, n)``
+    would include both 0 and 2*pi, i.e. the same centre twice.)
+    """
+    n_modes = check_int("n_modes", n_modes, minimum=1)
+    radius = check_float("radius", radius, minimum=0.0, strict=True)
+    angles = 2 * np.pi * np.arange(n_modes) / n_modes
+    return radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+
+
+def make_ring(n_samples: int, n_modes: int = 8, radius: float = 1.0, std: float = 0.01,
+              seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Samples from an equal mixture of Gaussians on a ring.
+
+    Returns ``X`` (n_samples, 2) and the index of each sample's mode (n_samples,).
+    The defaults are the 8-Gaussian ring of the GAN literature.
+    """
+    n_samples = check_int("n_samples", n_samples, minimum=1)
+    std = check_float("std", std, minimum=0.0, strict=True)
+    seed = check_int("seed", seed, minimum=0)
+    centres = ring_centres(n_modes, radius)
+    rng = np.random.default_rng(seed)
+    modes = rng.integers(0, n_modes, size=n_samples)
+    X = centres[modes] + std * rng.standard_normal((n_samples, 2))
+    return X, modes
+
+
+def make_moons(n_samples: int, noise: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles (scikit-learn's ``make_moons``), labels 0/1."""
+    from sklearn.datasets import make_moons as _sk_moons
+
+    n_samples = check_int("n_samples", n_samples, minimum=2)
+    noise = check_float("noise", noise, minimum=0.0)
+    seed = check_int("seed", seed, minimum=0)
+    return _sk_moons(n_samples=n_samples, noise=noise, random_state=seed)
+
+
+# --------------------------------------------------------------------- time series
+def _mackey_glass(n_steps: int, rng: np.random.Generator, tau: int = 17,
+                  beta: float = 0.2, gamma: float = 0.1, power: int = 10,
+                  substeps: int = 10, burn_in: int = 500) -> np.ndarray:
+    """Mackey-Glass delay equation dx/dt = beta x(t-tau)/(1+x(t-tau)^power) - gamma x(t).
+
+    Integrated by Euler steps of 1/substeps and read once per time unit; with tau=17
+    the series is chaotic, so a linear autoregression cannot capture it.
+    """
+    dt = 1.0 / substeps
+    lag = tau * substeps
+    total = (n_steps + burn_in) * substeps
+    x = np.empty(total + lag)
+    x[:lag] = 1.2 + 0.1 * rng.standard_normal(lag)  # history before t = 0
+    for t in range(lag, total + lag):
+        delayed = x[t - lag]
+        x[t] = x[t - 1] + dt * (beta * delayed / (1 + delayed**power) - gamma * x[t - 1])
+    return x[lag + burn_in * substeps::substeps][:n_steps]
+
+
+def _seasonal(n_steps: int, rng: np.random.Generator, period: int = 50) -> np.ndarray:
+    """Two seasonal components plus AR(1) noise: linear structure, for contrast."""
+    t = np.arange(n_steps)
+    ar = np.zeros(n_steps)
+    eps = 0.1 * rng.standard_normal(n_steps)
+    for i in range(1, n_steps):
+        ar[i] = 0.8 * ar[i - 1] + eps[i]
+    return np.sin(2 * np.pi * t / period) + 0.5 * np.sin(2 * np.pi * t / (period / 5)) + ar
+
+
+_SERIES = {"mackey_glass": _mackey_glass, "seasonal": _seasonal}
+
+
+def make_time_series(n_steps: int, kind: str = "mackey_glass", noise: float = 0.0,
+                     seed: int = 0) -> np.ndarray:
+    """A synthetic series of length ``n_steps`` with real temporal structure.
+
+    ``kind``: ``"mackey_glass"`` (nonlinear, chaotic) or ``"seasonal"`` (sines plus
+    AR(1) noise). ``noise`` adds Gaussian observation noise of that standard deviation.
+    """
+    n_steps = check_int("n_steps", n_steps, minimum=1)
+    check_choice("kind", kind, _SERIES)
+    noise = check_float("noise", noise, minimum=0.0)
+    seed = check_int("seed", seed, minimum=0)
+    rng = np.random.default_rng(seed)
+    series = _SERIES[kind](n_steps, rng)
+    return series + noise * rng.standard_normal(n_steps)
+
+
+def sliding_windows(series, window: int, horizon: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Cut a 1-D series into inputs of ``window`` steps and the value ``horizon`` later.
+
+    Returns ``X`` (n, window) and ``y`` (n,) with ``y[i] = series[i + window + horizon - 1]``.
+    """
+    series = np.asarray(series, dtype=float)
+    if series.ndim != 1:
+        raise ValueError(f"series must be 1-D, got shape {series.shape}")
+    window = check_int("window", window, minimum=1)
+    horizon = check_int("horizon", horizon, minimum=1)
+    n = len(series) - window - horizon + 1
+    if n < 1:
+        raise ValueError(f"series of length {len(series)} is too short for window={window} "
+                         f"and horizon={horizon}")
+    X = np.lib.stride_tricks.sliding_window_view(series, window)[:n]  # (n, window)
+    y = series[window + horizon - 1:][:n]                                 # (n,)
+    return X.copy(), y.copy()
+
+
+# ------------------------------------------------------------------------ registry
+_LOADERS = {
+    "shakespeare": load_shakespeare,
+    "digits": load_digits,
+    "ring": make_ring,
+    "moons": make_moons,
+    "time_series": make_time_series,
+}
+
+
+def load_dataset(name: str, **kwargs):
+    """Load any of the book's data sets by name; keyword arguments go to its loader."""
+    check_choice("data set", name, _LOADERS)
+    return _LOADERS[name](**kwargs)
+
+
+DATASETS = tuple(_LOADERS)

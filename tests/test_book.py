@@ -1,0 +1,73 @@
+"""Build the book with warnings as errors, then check the HTML it produced."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+from bs4 import BeautifulSoup
+
+from test_notebooks import toc_files
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def build_log():
+    jb = Path(sys.executable).with_name("jupyter-book")
+    result = subprocess.run([str(jb), "build", str(ROOT), "--all", "--warningiserror",
+                             "--keep-going"], capture_output=True, text=True, timeout=900)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-5000:]
+    return log
+
+
+@pytest.fixture(scope="session")
+def pages(build_log):
+    return {path: BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+            for path in HTML.rglob("*.html") if "_static" not in path.parts}
+
+
+def test_build_has_no_warnings(build_log):
+    warnings = [line for line in build_log.splitlines() if re.search(r"WARNING|ERROR", line)]
+    assert not warnings, "\n".join(warnings)
+
+
+def test_every_toc_entry_has_its_page(pages):
+    for entry in toc_files():
+        page = HTML / f"{entry}.html"
+        assert page in pages, f"{entry} has no page in the build"
+        assert pages[page].find("h1"), f"{page} has no title"
+
+
+def test_no_broken_internal_links(pages):
+    broken = []
+    for path, soup in pages.items():
+        for tag in soup.find_all(["a", "img", "link", "script"]):
+            url = tag.get("href") or tag.get("src")
+            if not url or urlparse(url).scheme or url.startswith(("//", "mailto:")):
+                continue
+            parsed = urlparse(url)
+            target_path, anchor = parsed.path, parsed.fragment
+            target = (path.parent / unquote(target_path)).resolve() if target_path else path
+            if not target.exists():
+                broken.append(f"{path.relative_to(HTML)} -> {url}")
+            elif anchor and target.suffix == ".html":
+                soup_t = pages.get(target) or BeautifulSoup(target.read_text(), "html.parser")
+                if not soup_t.find(id=anchor):
+                    broken.append(f"{path.relative_to(HTML)} -> {url} (no #{anchor})")
+    assert not broken, "\n".join(broken)
+
+
+def test_concepts_page_shows_widgets_figures_and_errata(pages):
+    soup = pages[HTML / "chapters" / "02_concepts.html"]
+    assert soup.find("script", type="application/vnd.jupyter.widget-state+json")
+    assert len(soup.find_all("script", type="application/vnd.jupyter.widget-view+json")) >= 2
+    figures = soup.find_all("figure")
+    assert len(figures) >= 6 and all(f.find("figcaption") for f in figures)
+    assert all(img.get("alt") for f in figures for img in f.find_all("img"))
+    assert len(soup.select("div.admonition.erratum")) >= 5
+    assert "判别器" in soup.get_text()
+    assert soup.select("a[href*='colab.research.google.com']"), "no Colab launch button"

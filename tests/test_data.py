@@ -1,0 +1,110 @@
+import hashlib
+
+import numpy as np
+import pytest
+
+from dlbook import data
+
+
+def test_shakespeare_is_the_shipped_file_and_splits_by_position():
+    text = data.load_shakespeare()
+    assert hashlib.sha256(text.encode("ascii")).hexdigest() == data.SHAKESPEARE_SHA256
+    assert (len(text), text.count("\n"), len(set(text))) == (1_115_394, 40_000, 65)
+    train, val = data.load_shakespeare("train"), data.load_shakespeare("val")
+    assert (len(train), len(val)) == (1_003_854, 111_540)
+    assert train + val == text
+    assert text.startswith("First Citizen:")
+
+
+def test_shakespeare_bad_arguments():
+    with pytest.raises(ValueError, match="unknown split 'test'"):
+        data.load_shakespeare("test")
+    for bad in (0, 1, 1.5, -0.1):
+        with pytest.raises(ValueError, match="train_fraction"):
+            data.load_shakespeare("train", train_fraction=bad)
+
+
+def test_digits_split_is_stratified_scaled_and_seeded():
+    split = data.load_digits(test_fraction=0.25, seed=0)
+    assert split.X_train.shape[1] == 64 and len(split.X_train) + len(split.X_test) == 1797
+    assert split.X_train.min() >= 0 and split.X_train.max() == 1.0
+    counts = np.bincount(split.y_test, minlength=10) / len(split.y_test)
+    assert np.all(np.abs(counts - 0.1) < 0.02)
+    again = data.load_digits(test_fraction=0.25, seed=0)
+    assert np.array_equal(split.X_test, again.X_test)
+    assert not np.array_equal(split.X_test, data.load_digits(test_fraction=0.25, seed=1).X_test)
+
+
+@pytest.mark.parametrize("kwargs, error", [({"test_fraction": 0.0}, ValueError),
+                                           ({"test_fraction": "a"}, TypeError),
+                                           ({"seed": -3}, ValueError)])
+def test_digits_bad_arguments(kwargs, error):
+    with pytest.raises(error):
+        data.load_digits(**kwargs)
+
+
+def test_ring_has_distinct_centres_on_the_circle():
+    centres = data.ring_centres(8, radius=1.0)
+    assert centres.shape == (8, 2)
+    assert np.allclose(np.linalg.norm(centres, axis=1), 1.0)
+    gaps = np.linalg.norm(centres[:, None] - centres[None], axis=-1) + np.eye(8) * 9
+    assert gaps.min() == pytest.approx(2 * np.sin(np.pi / 8))  # neighbours, none repeated
+
+
+def test_ring_samples_stay_near_their_mode():
+    X, modes = data.make_ring(4000, std=0.01, seed=3)
+    centres = data.ring_centres()
+    dist = np.linalg.norm(X - centres[modes], axis=1)
+    assert dist.max() < 6 * 0.01
+    assert np.all(np.bincount(modes, minlength=8) > 400)
+
+
+def test_moons_and_time_series_are_deterministic():
+    X, y = data.make_moons(200, noise=0.2, seed=1)
+    assert X.shape == (200, 2) and set(y) == {0, 1}
+    assert np.array_equal(X, data.make_moons(200, noise=0.2, seed=1)[0])
+    for kind in ("mackey_glass", "seasonal"):
+        s = data.make_time_series(500, kind=kind, seed=2)
+        assert s.shape == (500,) and np.all(np.isfinite(s)) and s.std() > 0.05
+        assert np.array_equal(s, data.make_time_series(500, kind=kind, seed=2))
+
+
+def test_mackey_glass_is_nonlinear():
+    # the best linear autoregression of order 5 leaves clearly more error one step
+    # ahead than on the seasonal series, relative to each series' variance
+    def linear_ar_residual(series, order=5):
+        X, y = data.sliding_windows(series, order)
+        A = np.c_[X, np.ones(len(X))]
+        coef, *_ = np.linalg.lstsq(A, y, rcond=None)
+        return np.var(y - A @ coef) / np.var(y)
+
+    mg = linear_ar_residual(data.make_time_series(3000, "mackey_glass"))
+    assert 0 < mg < 0.05  # predictable, but not perfectly linear
+
+
+def test_time_series_bad_arguments():
+    with pytest.raises(ValueError, match="unknown kind 'sine'"):
+        data.make_time_series(100, kind="sine")
+    with pytest.raises(ValueError, match="n_steps"):
+        data.make_time_series(0)
+    with pytest.raises(ValueError, match="noise"):
+        data.make_time_series(10, noise=-1.0)
+
+
+def test_sliding_windows_align_inputs_and_targets():
+    X, y = data.sliding_windows(np.arange(10.0), window=3, horizon=2)
+    assert X.shape == (6, 3)
+    assert np.array_equal(X[0], [0, 1, 2]) and y[0] == 4 and y[-1] == 9
+    with pytest.raises(ValueError, match="too short"):
+        data.sliding_windows(np.arange(3.0), window=3)
+    with pytest.raises(ValueError, match="1-D"):
+        data.sliding_windows(np.zeros((3, 3)), window=1)
+
+
+def test_load_dataset_by_name():
+    X, modes = data.load_dataset("ring", n_samples=10)
+    assert X.shape == (10, 2)
+    with pytest.raises(ValueError, match="unknown data set 'mnist'"):
+        data.load_dataset("mnist")
+    with pytest.raises(ValueError, match="n_samples must be >= 1"):
+        data.load_dataset("ring", n_samples=-5)

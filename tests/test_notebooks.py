@@ -1,0 +1,72 @@
+"""Static checks of the committed notebooks (nbval re-runs them separately)."""
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+import notebooks  # tools/notebooks.py
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = notebooks.notebook_paths()
+IDS = [p.name for p in NOTEBOOKS]
+
+
+def toc_files():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [chapter["file"] for chapter in part["chapters"]]
+    return files
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no chapter notebooks found"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_executed_top_to_bottom_in_one_fresh_kernel(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    counts = [c.get("execution_count") for c in nb["cells"] if c["cell_type"] == "code"]
+    assert counts == list(range(1, len(counts) + 1)), f"re-run {path.name}: counts {counts}"
+    errors = [o for c in nb["cells"] if c["cell_type"] == "code"
+              for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_setup_cell_matches_the_repository_url(path):
+    nb = nbformat.read(path, as_version=4)
+    cell = notebooks.first_code_cell(nb)
+    assert cell.source == notebooks.setup_cell_source(), (
+        f"{path.name}: setup cell differs; run `python tools/notebooks.py sync`")
+    assert notebooks.repository_url() in cell.source
+
+
+def test_setup_cell_is_inert_off_colab():
+    # executed outside Colab, the cell must install nothing and define rng and device
+    namespace = {}
+    exec(notebooks.setup_cell_source(), namespace)
+    assert "subprocess" not in namespace
+    assert namespace["device"].type in {"cpu", "cuda", "mps"}
+
+
+def test_toc_lists_exactly_the_pages_that_exist():
+    listed = toc_files()
+    for entry in listed:
+        assert any((ROOT / f"{entry}{ext}").exists() for ext in (".md", ".ipynb")), entry
+    chapters = {str(p.relative_to(ROOT).with_suffix("")) for p in (ROOT / "chapters").iterdir()
+                if p.suffix in {".md", ".ipynb"}}
+    assert chapters <= set(listed), f"pages missing from _toc.yml: {chapters - set(listed)}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_errata_quote_the_article_and_are_named(path):
+    nb = nbformat.read(path, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    boxes = text.split(":class: erratum")[1:]
+    for box in boxes:
+        body = box.split(":::")[0]
+        assert ":name: erratum-" in body, "every erratum has a label for the errata page"
+        assert "The article" in body and "**Correct:**" in body

@@ -1,0 +1,107 @@
+"""Keep the book's notebooks honest: one setup cell everywhere, fresh-kernel execution.
+
+    python tools/notebooks.py sync              # rewrite every setup cell from _config.yml
+    python tools/notebooks.py execute [PATHS]   # re-execute in place (all by default)
+
+Execution uses a fresh kernel per notebook, in the notebook's own folder, saves widget
+state (so the static book shows the widgets) and records no timestamps (so a re-run
+changes a notebook only where its outputs changed).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_GLOBS = ("chapters/*.ipynb",)
+
+SETUP_TEMPLATE = '''\
+# Setup, the same in every chapter. On Colab this installs the book's package;
+# locally `make book` has installed it already, and this line does nothing.
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "dlbook @ git+{url}.git#subdirectory=code"], check=True)
+
+from dlbook import get_device, set_seed
+
+rng = set_seed(0)       # seeds random, NumPy and torch; returns a NumPy Generator
+device = get_device()   # cuda, then mps, then cpu'''
+
+
+def repository_url() -> str:
+    """The repository URL, set once in ``_config.yml``."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    return config["repository"]["url"].rstrip("/")
+
+
+def setup_cell_source(url: str | None = None) -> str:
+    return SETUP_TEMPLATE.format(url=url or repository_url())
+
+
+def notebook_paths() -> list[Path]:
+    return sorted(p for pattern in NOTEBOOK_GLOBS for p in ROOT.glob(pattern))
+
+
+def first_code_cell(nb):
+    return next(cell for cell in nb.cells if cell.cell_type == "code")
+
+
+def sync_setup_cells(paths=None) -> list[Path]:
+    """Rewrite each notebook's first code cell to the template; return those changed."""
+    expected, changed = setup_cell_source(), []
+    for path in paths or notebook_paths():
+        nb = nbformat.read(path, as_version=4)
+        cell = first_code_cell(nb)
+        if cell.source != expected:
+            cell.source = expected
+            nbformat.write(nb, path)
+            changed.append(path)
+    return changed
+
+
+def execute(path: Path, write: bool = True, timeout: int = 900) -> float:
+    """Run a notebook top to bottom in a fresh kernel; return the wall time in seconds."""
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}},
+                            store_widget_state=True, record_timing=False)
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    if write:
+        nbformat.write(nb, path)
+    return seconds
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("sync", help="rewrite every setup cell from _config.yml")
+    run = sub.add_parser("execute", help="re-execute notebooks in place")
+    run.add_argument("paths", nargs="*", type=Path)
+    args = parser.parse_args(argv)
+    if args.command == "sync":
+        for path in sync_setup_cells():
+            print(f"updated setup cell: {path.relative_to(ROOT)}")
+        return 0
+    sync_setup_cells(args.paths or None)
+    for path in args.paths or notebook_paths():
+        print(f"executing {path} ...", flush=True)
+        print(f"  done in {execute(path):.1f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
