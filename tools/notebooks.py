@@ -28,12 +28,12 @@ import sys
 if "google.colab" in sys.modules:
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "dlbook @ git+{url}.git#subdirectory=code"], check=True)
+    package = "dlbook @ git+{url}.git#subdirectory=code"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)
 
 from dlbook import get_device, set_seed
 
-rng = set_seed(0)       # seeds random, NumPy and torch; returns a NumPy Generator
+rng = set_seed(0)       # seeds random, NumPy, torch; returns a NumPy Generator
 device = get_device()   # cuda, then mps, then cpu'''
 
 
