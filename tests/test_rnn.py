@@ -32,5 +32,7 @@ def test_bad_input():
         rnn.rnn_forward(np.zeros((5, 3)), params)
     with pytest.raises(ValueError, match="inputs have 2 features but W_xh expects 3"):
         rnn.rnn_forward(np.zeros((5, 1, 2)), params)
+    with pytest.raises(ValueError, match=r"h0 must have shape \(1, 4\)"):
+        rnn.rnn_forward(np.zeros((5, 1, 3)), params, h0=np.zeros((2, 4)))
     with pytest.raises(ValueError, match="hidden_size"):
         rnn.init_rnn_params(3, 0, np.random.default_rng(0))

@@ -10,7 +10,7 @@ Modules (one per model family, NumPy and PyTorch versions side by side):
 - ``gan``: the GAN's value function and optimal discriminator (chapter 06)
 - ``plotting``: figure helpers; ``widgets``: ipywidgets front-ends (imports ipywidgets)
 """
-from .utils import get_device, on_colab, set_seed
+from .utils import get_device, set_seed
 
 __version__ = "0.1.0"
-__all__ = ["set_seed", "get_device", "on_colab", "__version__"]
+__all__ = ["set_seed", "get_device", "__version__"]

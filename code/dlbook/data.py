@@ -194,5 +194,3 @@ def load_dataset(name: str, **kwargs):
     check_choice("data set", name, _LOADERS)
     return _LOADERS[name](**kwargs)
 
-
-DATASETS = tuple(_LOADERS)

@@ -38,6 +38,8 @@ def rnn_forward(X, params: dict[str, np.ndarray], h0=None) -> np.ndarray:
     if W_xh.shape[1] != D:
         raise ValueError(f"inputs have {D} features but W_xh expects {W_xh.shape[1]}")
     h = np.zeros((B, W_hh.shape[0])) if h0 is None else check_array("h0", h0, ndim=2)
+    if h.shape != (B, W_hh.shape[0]):
+        raise ValueError(f"h0 must have shape {(B, W_hh.shape[0])}, got {h.shape}")
     H = np.empty((T, B, W_hh.shape[0]))
     for t in range(T):
         h = np.tanh(X[t] @ W_xh.T + h @ W_hh.T + b_h)   # (B, hidden)

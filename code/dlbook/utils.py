@@ -7,7 +7,6 @@ explicit ``rng``/``seed``/``generator`` and follows its inputs' device.
 from __future__ import annotations
 
 import random
-import sys
 
 import numpy as np
 
@@ -49,8 +48,3 @@ def get_device(prefer: str = "auto"):
     if (prefer == "cuda" and not cuda) or (prefer == "mps" and not mps):
         raise RuntimeError(f"device {prefer!r} was requested but is not available here")
     return torch.device(prefer)
-
-
-def on_colab() -> bool:
-    """True when running inside Google Colab."""
-    return "google.colab" in sys.modules
