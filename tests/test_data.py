@@ -109,3 +109,13 @@ def test_load_dataset_by_name():
         data.load_dataset("mnist")
     with pytest.raises(ValueError, match="n_samples must be >= 1"):
         data.load_dataset("ring", n_samples=-5)
+
+
+def test_moons_posterior_is_the_bayes_classifier():
+    P = data.moons_posterior(np.array([[-1.0, 0.0], [2.0, 0.5], [0.5, 0.25]]))
+    assert P[0] < 0.01 and P[1] > 0.99 and 0.0 < P[2] < 1.0
+    X, y = data.make_moons(20000, noise=0.2, seed=3)
+    bayes = ((data.moons_posterior(X) > 0.5) == y).mean()
+    assert 0.965 < bayes < 0.978           # about 3% of points lie on the wrong side
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        data.moons_posterior(np.zeros((3, 3)))

@@ -5,6 +5,8 @@ Modules (one per model family, NumPy and PyTorch versions side by side):
 - ``utils``: ``set_seed``, ``get_device``
 - ``data``: offline data loaders (tiny Shakespeare, digits, 2-D mixtures, time series)
 - ``activations``: activation functions and their derivatives (chapters 02-03)
+- ``mlp``: the multilayer perceptron, NumPy ``MLP`` and ``TorchMLP``, one ``train`` loop (chapter 03)
+- ``gradcheck``: finite-difference and relative-error checks of backward passes (chapters 03-06)
 - ``concepts``: the small demonstrations of chapter 02 (depth, a linear-Gaussian latent model)
 - ``rnn``: the vanilla RNN (chapter 04)
 - ``gan``: the GAN's value function and optimal discriminator (chapter 06)

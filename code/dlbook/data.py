@@ -111,6 +111,30 @@ def make_moons(n_samples: int, noise: float = 0.2, seed: int = 0) -> tuple[np.nd
     return _sk_moons(n_samples=n_samples, noise=noise, random_state=seed)
 
 
+def moons_posterior(X, noise: float = 0.2, n_grid: int = 2000) -> np.ndarray:
+    """P(label 1 | x) under the process that generates the two moons.
+
+    Each class is a point uniform along its half circle plus Gaussian noise, so its
+    density is a Gaussian blurred along the curve (averaged here over ``n_grid``
+    points of the curve). Thresholding at 1/2 gives the Bayes classifier, whose
+    accuracy is the ceiling for any model on this data (chapter 03).
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X must have shape (n, 2), got {X.shape}")
+    noise = check_float("noise", noise, minimum=0.0, strict=True)
+    n_grid = check_int("n_grid", n_grid, minimum=2)
+    t = np.linspace(0.0, np.pi, n_grid)
+    curves = [np.stack([np.cos(t), np.sin(t)], axis=1),               # label 0
+              np.stack([1 - np.cos(t), 0.5 - np.sin(t)], axis=1)]     # label 1
+    log_density = []
+    for curve in curves:
+        a = -((X[:, None, :] - curve[None]) ** 2).sum(-1) / (2 * noise**2)  # (n, n_grid)
+        top = a.max(axis=1)
+        log_density.append(top + np.log(np.exp(a - top[:, None]).mean(axis=1)))
+    return 1.0 / (1.0 + np.exp(log_density[0] - log_density[1]))   # equal class priors
+
+
 # --------------------------------------------------------------------- time series
 def _mackey_glass(n_steps: int, rng: np.random.Generator, tau: int = 17,
                   beta: float = 0.2, gamma: float = 0.1, power: int = 10,

@@ -129,3 +129,99 @@ def plot_gan_densities(x, p_data, p_g, D, ax=None):
     handles = ax.get_legend_handles_labels()[0] + [line]
     ax.legend(handles=handles, loc="upper left", fontsize=8)
     return line
+
+
+# ------------------------------------------------------------- decision boundaries
+MOONS_EXTENT = (-1.6, 2.6, -1.1, 1.6)   # x_min, x_max, y_min, y_max around two moons
+
+
+def probability_grid(predict_proba, extent=MOONS_EXTENT, resolution: int = 100):
+    """Evaluate ``predict_proba`` ((n, 2) -> P(label 1), (n,)) on a grid over ``extent``.
+
+    Returns (G1, G2, P), each (resolution, resolution), ready for ``contourf``.
+    """
+    g1 = np.linspace(extent[0], extent[1], resolution)
+    g2 = np.linspace(extent[2], extent[3], resolution)
+    G1, G2 = np.meshgrid(g1, g2)
+    P = predict_proba(np.stack([G1.ravel(), G2.ravel()], axis=1))
+    return G1, G2, np.asarray(P).reshape(G1.shape)
+
+
+def plot_decision_boundary(grid, X, y, ax=None, reference=None, n_points: int = 400):
+    """Colour the plane by P(label 1), draw the 0.5 contour and a sample of the data.
+
+    ``grid`` comes from ``probability_grid``; ``reference`` is an optional second grid
+    (the Bayes classifier) whose 0.5 contour is drawn dashed.
+    """
+    ax = _axes(ax, figsize=(4.5, 3.6))
+    G1, G2, P = grid
+    filled = ax.contourf(G1, G2, P, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.55)
+    ax.contour(G1, G2, P, levels=[0.5], colors="k", linewidths=1.5)
+    if reference is not None:
+        ax.contour(*reference, levels=[0.5], colors="k", linewidths=1.0, linestyles="--")
+    X, y = np.asarray(X)[:n_points], np.asarray(y)[:n_points]
+    for label, colour, marker in [(0, "#1d4ed8", "o"), (1, "#b91c1c", "^")]:
+        ax.scatter(*X[y == label].T, s=9, c=colour, marker=marker, lw=0, label=f"label {label}")
+    ax.set(xlim=(G1.min(), G1.max()), ylim=(G2.min(), G2.max()), xlabel="$x_1$",
+           ylabel="$x_2$")
+    return filled
+
+
+def animate_training(grids, losses, X, y, every: int, reference=None, dpi: int = 70):
+    """An animation of the decision boundary (left) and the learning curve (right).
+
+    ``grids[k]`` is the probability grid after epoch ``(k + 1) * every``; ``losses`` has
+    one value per epoch. Returns a ``FuncAnimation``; ``.to_jshtml()`` gives the
+    slider player the static book shows.
+    """
+    from matplotlib.animation import FuncAnimation
+
+    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(8.4, 3.4), dpi=dpi)
+    epochs = np.arange(1, len(losses) + 1)
+    ax1.plot(epochs, losses, color="0.75")
+    marker, = ax1.plot([], [], "o-", color="C0", ms=4)
+    ax1.set(xlabel="epoch", ylabel="training loss (cross-entropy)", yscale="log")
+
+    def draw(k):
+        ax0.clear()
+        plot_decision_boundary(grids[k], X, y, ax=ax0, reference=reference)
+        epoch = (k + 1) * every
+        ax0.set_title(f"epoch {epoch}", fontsize=10)
+        marker.set_data(epochs[:epoch], losses[:epoch])
+        return [marker]
+
+    fig.tight_layout()
+    animation = FuncAnimation(fig, draw, frames=len(grids), interval=300)
+    plt.close(fig)   # the player replaces the static figure
+    return animation
+
+
+def plot_network(weights, node_labels, ax=None, layer_names=None):
+    """Draw a small layered network: circles for units, lines labelled with weights.
+
+    ``weights`` lists W_1..W_L, each (n_l, n_{l-1}); ``node_labels[l]`` holds one string
+    per unit of layer l (inputs first). Returns the axes.
+    """
+    ax = _axes(ax, figsize=(6, 3.2))
+    sizes = [np.shape(weights[0])[1]] + [np.shape(W)[0] for W in weights]
+    if [len(labels) for labels in node_labels] != sizes:
+        raise ValueError(f"node_labels must have {sizes} entries per layer")
+    # unit k of layer l sits at (l, centred row k)
+    pos = [[(l, (n - 1) / 2 - k) for k in range(n)] for l, n in enumerate(sizes)]
+    for l, W in enumerate(weights, start=1):
+        for j, (x1, y1) in enumerate(pos[l]):
+            for k, (x0, y0) in enumerate(pos[l - 1]):
+                ax.plot([x0, x1], [y0, y1], color="#6b7280", lw=1, zorder=1)
+                t = 0.3 if j == k else 0.7   # stagger labels so crossing lines stay legible
+                ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), f"{W[j][k]:g}", fontsize=8.5,
+                        ha="center", va="center", bbox=dict(fc="white", ec="none", pad=0.5))
+    for l, layer in enumerate(pos):
+        for (x, y), label in zip(layer, node_labels[l]):
+            ax.text(x, y, label, ha="center", va="center", fontsize=9, zorder=3,
+                    bbox=dict(boxstyle="circle,pad=0.6", fc="#e0f2fe", ec="#0c4a6e"))
+        if layer_names:
+            ax.text(l, -max(sizes) / 2 - 0.15, layer_names[l], ha="center", fontsize=9)
+    ax.set_xlim(-0.4, len(sizes) - 0.6)
+    ax.set_ylim(-max(sizes) / 2 - 0.35, max(sizes) / 2)
+    ax.axis("off")
+    return ax

@@ -6,13 +6,17 @@ with widget state saved, the static book shows the controls and their first figu
 """
 from __future__ import annotations
 
+import time
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
+from . import mlp
 from .activations import ACTIVATIONS
 from .gan import gaussian_pdf, jensen_shannon, optimal_discriminator, value_function
-from .plotting import plot_gan_densities, plot_neuron
+from .plotting import (plot_decision_boundary, plot_gan_densities, plot_neuron,
+                       probability_grid)
 
 
 def neuron_explorer(w1: float = 1.0, w2: float = -0.5, b: float = 0.0,
@@ -32,6 +36,7 @@ def neuron_explorer(w1: float = 1.0, w2: float = -0.5, b: float = 0.0,
         fig, ax = plt.subplots(figsize=(4.6, 3.6))
         plot_neuron(np.array([w1, w2]), b, activation, ax=ax)
         plt.show()
+        plt.close(fig)   # inline backends close it already; Agg and others do not
 
     out = widgets.interactive_output(draw, controls)
     return widgets.HBox([widgets.VBox(list(controls.values())), out])
@@ -60,6 +65,50 @@ def gan_explorer(data_mean: float = 2.0, data_std: float = 0.5) -> widgets.Widge
         ax.set_title(f"V(D*, G) = {V:.3f}   (-log 4 = {-np.log(4):.3f}),   JS = {js:.3f}",
                      fontsize=9)
         plt.show()
+        plt.close(fig)   # inline backends close it already; Agg and others do not
 
     out = widgets.interactive_output(draw, controls)
     return widgets.VBox([widgets.HBox(list(controls.values())), out])
+
+
+def mlp_playground(X, y, X_test, y_test, epochs: int = 60, batch_size: int = 32,
+                   seed: int = 0) -> widgets.Widget:
+    """Retrain a small NumPy MLP whenever a control changes; redraw boundary and loss.
+
+    Sliders act on release, so each change costs one training run (well under 2 s on
+    a 2-core CPU for the default 400 points; see benchmarks/mlp.py).
+    """
+    style = {"description_width": "initial"}
+    controls = {
+        "activation": widgets.Dropdown(options=["tanh", "relu", "sigmoid"], value="tanh",
+                                       description="activation", style=style),
+        "width": widgets.SelectionSlider(options=[2, 4, 8, 16, 32], value=8,
+                                         description="units per layer", style=style,
+                                         continuous_update=False),
+        "depth": widgets.IntSlider(value=1, min=1, max=4, description="hidden layers",
+                                   style=style, continuous_update=False),
+        "lr": widgets.FloatLogSlider(value=0.1, base=10, min=-3, max=0.5, step=0.25,
+                                     description="learning rate", style=style,
+                                     continuous_update=False),
+    }
+
+    def draw(activation, width, depth, lr):
+        model = mlp.MLP([2] + [width] * depth + [2], activation, seed=seed)
+        start = time.perf_counter()
+        losses = mlp.train(model, X, y, lr=lr, epochs=epochs, batch_size=batch_size,
+                           seed=seed)
+        seconds = time.perf_counter() - start
+        fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(8.4, 3.3))
+        grid = probability_grid(lambda P: model.predict_proba(P)[:, 1])
+        plot_decision_boundary(grid, X, y, ax=ax0)
+        ax0.set_title(f"test accuracy {mlp.accuracy(model, X_test, y_test):.1%}", fontsize=10)
+        ax1.plot(range(1, epochs + 1), losses)
+        ax1.set(xlabel="epoch", ylabel="training loss", yscale="log",
+                title=f"trained in {seconds:.2f} s")
+        fig.tight_layout()
+        plt.show()
+        plt.close(fig)   # inline backends close it already; Agg and others do not
+
+    out = widgets.interactive_output(draw, controls)
+    return widgets.VBox([widgets.HBox(list(controls.values())[:2]),
+                         widgets.HBox(list(controls.values())[2:]), out])

@@ -1,0 +1,157 @@
+import numpy as np
+import pytest
+import torch
+
+from dlbook import data, mlp
+from dlbook.activations import ACTIVATIONS
+from dlbook.gradcheck import check_gradients, relative_error
+
+SHAPES = [[3, 1], [2, 5, 2], [4, 7, 6, 3], [5, 3, 3, 3, 2]]   # "small for testing"
+
+
+def batch(model, m, rng):
+    X = rng.standard_normal((m, model.sizes[0]))
+    if model.loss == "cross_entropy":
+        return X, rng.integers(0, model.sizes[-1], size=m)
+    return X, rng.standard_normal((m, model.sizes[-1]))
+
+
+def randomise_biases(model, rng):
+    # init sets biases to zero; non-zero ones make the check cover their gradients too
+    for name in model.params:
+        if name.startswith("b"):
+            model.params[name] = rng.standard_normal(model.params[name].shape)
+
+
+@pytest.mark.parametrize("loss", mlp.LOSSES)
+@pytest.mark.parametrize("sizes", SHAPES, ids=str)
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_scratch_gradients_equal_torch_autograd(activation, sizes, loss):
+    rng = np.random.default_rng(len(sizes))
+    model = mlp.MLP(sizes, activation, loss, seed=1)
+    randomise_biases(model, rng)
+    X, y = batch(model, 8, rng)
+    Z, J = model.forward(X, y)
+    grads = model.backward()
+    twin = mlp.TorchMLP.from_numpy(model)
+    Z_t, J_t = twin(torch.from_numpy(X), torch.from_numpy(y))
+    J_t.backward()
+    assert np.abs(Z - Z_t.detach().numpy()).max() < 1e-12
+    assert abs(J - J_t.item()) < 1e-12
+    torch_grads = twin.grads()
+    assert set(grads) == set(torch_grads) == set(model.params)
+    for name, g in grads.items():
+        assert g.shape == model.params[name].shape
+        assert relative_error(g, torch_grads[name]) <= 1e-7, name
+
+
+@pytest.mark.parametrize("loss", mlp.LOSSES)
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_scratch_gradients_equal_finite_differences(activation, loss):
+    rng = np.random.default_rng(7)
+    model = mlp.MLP([3, 4, 4, 2], activation, loss, seed=2)
+    randomise_biases(model, rng)
+    X, y = batch(model, 5, rng)
+    model.forward(X, y)
+    grads = model.backward()
+    errors = check_gradients(lambda: model.forward(X, y)[1], model.params, grads)
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_a_wrong_backward_is_caught_by_the_check():
+    rng = np.random.default_rng(0)
+    model = mlp.MLP([3, 4, 2], "tanh", seed=0)
+    X, y = batch(model, 6, rng)
+    model.forward(X, y)
+    grads = model.backward()
+    grads["W1"] = grads["W1"] * 1.001            # a 0.1% bug
+    errors = check_gradients(lambda: model.forward(X, y)[1], model.params, grads)
+    assert errors["W1"] > 1e-4
+
+
+def test_init_scales_weights_by_fan_in():
+    rng = np.random.default_rng(0)
+    for activation, gain in [("tanh", 1.0), ("relu", np.sqrt(2.0))]:
+        params = mlp.init_mlp_params([400, 300, 2], rng, activation)
+        assert params["W1"].shape == (300, 400) and params["b1"].shape == (300,)
+        assert params["W1"].std() == pytest.approx(gain / 20, rel=0.02)
+        assert not params["b2"].any()
+
+
+def test_training_lowers_the_loss_and_calls_back_each_epoch():
+    X, y = data.make_moons(200, noise=0.1, seed=0)
+    for model in (mlp.MLP([2, 8, 2], "tanh"), mlp.TorchMLP([2, 8, 2], "tanh")):
+        seen = []
+        history = mlp.train(model, X, y, lr=0.2, epochs=20,
+                            callback=lambda epoch, m: seen.append(epoch))
+        assert seen == list(range(20))
+        assert history[-1] < 0.6 * history[0]
+
+
+def test_scratch_mlp_reaches_97_percent_on_two_moons():
+    # the chapter's configuration; this test set's Bayes rate is 97.14%
+    X, y = data.make_moons(2000, noise=0.2, seed=0)
+    X_test, y_test = data.make_moons(20000, noise=0.2, seed=3)
+    model = mlp.MLP([2, 32, 32, 2], "tanh", seed=0)
+    mlp.train(model, X, y, lr=0.1, epochs=100, seed=0)
+    mlp.train(model, X, y, lr=0.01, epochs=30, seed=0)
+    assert mlp.accuracy(model, X_test, y_test) >= 0.97
+
+
+def test_torch_mlp_reaches_95_percent_on_digits():
+    torch.manual_seed(0)
+    digits = data.load_digits(test_fraction=0.25, seed=0)
+    model = mlp.TorchMLP([64, 128, 10], "relu")
+    mlp.train(model, digits.X_train, digits.y_train, lr=1e-3, epochs=30, optimizer="adam")
+    assert mlp.accuracy(model, digits.X_test, digits.y_test) >= 0.95
+
+
+def test_predict_and_proba():
+    model = mlp.MLP([2, 3, 4], "relu", seed=0)
+    X = np.random.default_rng(0).standard_normal((5, 2))
+    P = model.predict_proba(X)
+    assert P.shape == (5, 4) and np.allclose(P.sum(axis=1), 1.0)
+    assert np.array_equal(model.predict(X), P.argmax(axis=1))
+    regression = mlp.MLP([2, 3, 1], "relu", loss="mse")
+    assert regression.predict(X).shape == (5, 1)
+    with pytest.raises(ValueError, match="cross_entropy"):
+        regression.predict_proba(X)
+
+
+def test_bad_input_raises_clearly():
+    model = mlp.MLP([2, 3, 2], "tanh")
+    X = np.zeros((4, 2))
+    with pytest.raises(ValueError, match="unknown activation"):
+        mlp.MLP([2, 3, 2], "swish")
+    with pytest.raises(ValueError, match="unknown loss"):
+        mlp.MLP([2, 3, 2], loss="hinge")
+    with pytest.raises(ValueError, match="at least two"):
+        mlp.MLP([2])
+    with pytest.raises(ValueError, match=r"sizes\[1\] must be >= 1"):
+        mlp.MLP([2, 0, 2])
+    with pytest.raises(ValueError, match="3 features per row but the first layer expects 2"):
+        model.forward(np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="must have 2 dimension"):
+        model.forward(np.zeros(2))
+    with pytest.raises(ValueError, match="4 integer labels"):
+        model.forward(X, np.zeros(3, dtype=int))
+    with pytest.raises(ValueError, match="integer labels"):
+        model.forward(X, np.zeros(4))
+    with pytest.raises(ValueError, match=r"labels must lie in 0..1"):
+        model.forward(X, np.array([0, 1, 2, 0]))
+    with pytest.raises(ValueError, match=r"shape \(4, 1\)"):
+        mlp.MLP([2, 3, 1], loss="mse").forward(X, np.zeros((4, 2)))
+    with pytest.raises(RuntimeError, match="before backward"):
+        mlp.MLP([2, 3, 2]).backward()
+    with pytest.raises(ValueError, match="lr must be > 0"):
+        model.step({"W1": np.zeros((3, 2))}, lr=0.0)
+    with pytest.raises(ValueError, match="lr must be > 0"):
+        mlp.train(model, X, np.zeros(4, dtype=int), lr=-0.1, epochs=1)
+    with pytest.raises(ValueError, match="4 rows but y has 3"):
+        mlp.train(model, X, np.zeros(3, dtype=int), lr=0.1, epochs=1)
+    with pytest.raises(ValueError, match="sgd"):
+        mlp.train(model, X, np.zeros(4, dtype=int), lr=0.1, epochs=1, optimizer="adam")
+    with pytest.raises(ValueError, match=r"shape \(m, 2\)"):
+        mlp.TorchMLP([2, 3, 2])(torch.zeros(4, 3))
+    with pytest.raises(ValueError, match="unknown activation"):
+        mlp.TorchMLP([2, 3, 2], "swish")
