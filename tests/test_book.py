@@ -71,3 +71,16 @@ def test_concepts_page_shows_widgets_figures_and_errata(pages):
     assert len(soup.select("div.admonition.erratum")) >= 5
     assert "判别器" in soup.get_text()
     assert soup.select("a[href*='colab.research.google.com']"), "no Colab launch button"
+
+
+def test_neural_networks_page_shows_animation_widget_equations_and_errata(pages):
+    soup = pages[HTML / "chapters" / "03_neural_networks.html"]
+    assert soup.select("div.animation"), "the training animation (slider player) is missing"
+    assert soup.find("script", type="application/vnd.jupyter.widget-view+json")
+    figures = soup.find_all("figure")
+    assert len(figures) >= 5 and all(f.find("figcaption") for f in figures)
+    assert all(img.get("alt") for f in figures for img in f.find_all("img"))
+    assert len(soup.select("div.admonition.erratum")) >= 5
+    for label in ("eq-forward", "eq-delta", "eq-grad", "eq-update"):
+        assert soup.find(id=f"equation-{label}"), f"equation {label} is not numbered"
+        assert soup.select(f"a[href='#equation-{label}']"), f"{label} is never referenced"
