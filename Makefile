@@ -11,7 +11,7 @@ help:
 	@echo "make test       run every test: package, notebooks (nbval), book build + HTML checks"
 	@echo "make lab        open Jupyter Lab on the chapters"
 	@echo "make execute    re-execute every notebook in place (refresh stored outputs)"
-	@echo "make benchmark  time each notebook on this machine"
+	@echo "make benchmark  run every script in benchmarks/ (figures as JSON on each last line)"
 	@echo "make clean      remove the build (keeps .venv)"
 
 install: $(STAMP)
@@ -37,7 +37,7 @@ execute: $(STAMP)
 	$(BIN)/python tools/notebooks.py execute
 
 benchmark: $(STAMP)
-	$(BIN)/python benchmarks/notebook_times.py
+	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf _build
