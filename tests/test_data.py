@@ -119,3 +119,19 @@ def test_moons_posterior_is_the_bayes_classifier():
     assert 0.965 < bayes < 0.978           # about 3% of points lie on the wrong side
     with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
         data.moons_posterior(np.zeros((3, 3)))
+
+
+def test_memory_tasks_have_the_documented_structure():
+    X, y = data.make_first_symbol_task(50, gap=7, n_symbols=5, seed=2)
+    assert X.shape == (8, 50, 5) and np.all(X.sum(axis=2) == 1)
+    assert np.array_equal(X[0].argmax(axis=1), y)
+    X, y = data.make_adding_problem(300, length=10, seed=1)
+    assert X.shape == (10, 300, 2)
+    markers = X[:, :, 1]
+    assert np.all(markers.sum(axis=0) == 2)
+    assert np.all(markers[:5].sum(axis=0) == 1) and np.all(markers[5:].sum(axis=0) == 1)
+    assert np.allclose(y, (X[:, :, 0] * markers).sum(axis=0))
+    with pytest.raises(ValueError, match="length"):
+        data.make_adding_problem(10, length=1)
+    with pytest.raises(ValueError, match="n_symbols"):
+        data.make_first_symbol_task(10, gap=3, n_symbols=1)

@@ -2,7 +2,9 @@ import numpy as np
 import pytest
 import torch
 
-from dlbook import rnn
+from dlbook import data, rnn
+from dlbook.gradcheck import check_gradients
+from helpers import assert_twins_agree
 
 
 @pytest.mark.parametrize("T, B, D, H", [(1, 1, 1, 1), (7, 3, 4, 5), (20, 2, 3, 16)])
@@ -36,3 +38,119 @@ def test_bad_input():
         rnn.rnn_forward(np.zeros((5, 1, 3)), params, h0=np.zeros((2, 4)))
     with pytest.raises(ValueError, match="hidden_size"):
         rnn.init_rnn_params(3, 0, np.random.default_rng(0))
+
+
+SHAPES = [(1, 1, 1, 1, 2), (3, 2, 4, 5, 3), (12, 4, 3, 8, 5), (25, 3, 2, 16, 4)]
+
+
+def labels(rng, T, B, K, last_only):
+    return rng.integers(0, K, size=(B,) if last_only else (T, B))
+
+
+@pytest.mark.parametrize("last_only", [False, True], ids=["every-step", "last-step"])
+@pytest.mark.parametrize("activation", rnn.RNN_ACTIVATIONS)
+@pytest.mark.parametrize("T, B, D, H, K", SHAPES, ids=str)
+def test_bptt_equals_torch_autograd(T, B, D, H, K, activation, last_only):
+    rng = np.random.default_rng(T + 10 * H)
+    model = rnn.RNN(D, H, K, activation, seed=T, scale=1.2)
+    model.params["b_h"] = 0.1 * rng.standard_normal(H)
+    model.params["b_y"] = rng.standard_normal(K)
+    X = rng.standard_normal((T, B, D))
+    y = labels(rng, T, B, K, last_only)
+    h0 = 0.5 * rng.standard_normal((B, H))
+    O, J = model.forward(X, y, h0)
+    twin = rnn.TorchRNN.from_numpy(model)
+    O_t, J_t = twin(torch.from_numpy(X), torch.from_numpy(y), torch.from_numpy(h0))
+    assert_twins_agree(model, twin, O, J, O_t, J_t)
+
+
+@pytest.mark.parametrize("activation", rnn.RNN_ACTIVATIONS)
+def test_bptt_equals_finite_differences(activation):
+    rng = np.random.default_rng(3)
+    model = rnn.RNN(3, 4, 3, activation, seed=1)
+    model.params["b_h"] = 0.1 * rng.standard_normal(4)
+    X, y = rng.standard_normal((6, 2, 3)), rng.integers(0, 3, size=(6, 2))
+    model.forward(X, y)
+    errors = check_gradients(lambda: model.forward(X, y)[1], model.params, model.backward())
+    assert max(errors.values()) < 1e-6, errors
+
+
+def test_hidden_gradient_norms_match_a_torch_loop():
+    rng = np.random.default_rng(0)
+    params = rnn.init_rnn_params(2, 6, rng, scale=1.3)
+    X = rng.standard_normal((10, 3, 2))
+    norms = rnn.hidden_gradient_norms(params, X, seed=5)
+    u = np.random.default_rng(5).standard_normal(6)
+    u_t = torch.from_numpy(u / np.linalg.norm(u))
+    p = {k: torch.from_numpy(v) for k, v in params.items()}
+    h, states = torch.zeros(3, 6, dtype=torch.float64, requires_grad=True), []
+    for t in range(10):
+        h = torch.tanh(torch.from_numpy(X[t]) @ p["W_xh"].T + h @ p["W_hh"].T + p["b_h"])
+        h.retain_grad()
+        states.append(h)
+    (h @ u_t).sum().backward()
+    expected = [s.grad.norm(dim=1).mean().item() for s in states][::-1]
+    assert np.allclose(norms, expected, rtol=1e-10)
+    assert norms[0] == pytest.approx(1.0)      # at the last step, dJ/dh_T = u
+
+
+def test_gradient_norms_vanish_below_and_explode_above_one():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((40, 8, 4))
+    small = rnn.hidden_gradient_norms(rnn.init_rnn_params(4, 64, rng, scale=0.5), X)
+    large = rnn.hidden_gradient_norms(rnn.init_rnn_params(4, 64, rng, scale=2.0), X,
+                                      activation="relu")
+    assert small[30] < 1e-6 * small[0]
+    assert large[30] > 1e3 * large[0]
+
+
+def test_clip_gradients_matches_torch():
+    rng = np.random.default_rng(0)
+    grads = {"a": rng.standard_normal((3, 4)), "b": rng.standard_normal(5)}
+    tensors = [torch.tensor(g, requires_grad=True) for g in grads.values()]
+    for t, g in zip(tensors, grads.values()):
+        t.grad = torch.from_numpy(g.copy())
+    total_torch = torch.nn.utils.clip_grad_norm_(tensors, max_norm=1.0)
+    total = rnn.clip_gradients(grads, max_norm=1.0)
+    assert total == pytest.approx(total_torch.item())
+    for t, g in zip(tensors, grads.values()):
+        assert np.allclose(g, t.grad.numpy())
+    assert np.sqrt(sum((g**2).sum() for g in grads.values())) == pytest.approx(1.0, abs=1e-5)
+    untouched = {"a": np.full(2, 0.1)}
+    rnn.clip_gradients(untouched, max_norm=1.0)
+    assert np.allclose(untouched["a"], 0.1)    # below the threshold: unchanged
+
+
+def test_rnn_bad_input_raises_clearly():
+    model = rnn.RNN(3, 4, 2)
+    X = np.zeros((5, 2, 3))
+    with pytest.raises(ValueError, match="unknown activation"):
+        rnn.RNN(3, 4, 2, activation="sigmoid")
+    with pytest.raises(ValueError, match="inputs have 2 features but W_xh expects 3"):
+        model.forward(np.zeros((5, 2, 2)))
+    with pytest.raises(ValueError, match=r"shape \(5, 2\) \(every step\) or \(2,\)"):
+        model.forward(X, np.zeros((4, 2), dtype=int))
+    with pytest.raises(ValueError, match="integer labels"):
+        model.forward(X, np.zeros(2))
+    with pytest.raises(ValueError, match=r"labels must lie in 0..1"):
+        model.forward(X, np.array([0, 2]))
+    with pytest.raises(RuntimeError, match="before backward"):
+        rnn.RNN(3, 4, 2).backward()
+    with pytest.raises(ValueError, match="lr must be > 0"):
+        model.step({}, lr=0)
+    with pytest.raises(ValueError, match="max_norm must be > 0"):
+        rnn.clip_gradients({}, max_norm=0.0)
+    with pytest.raises(ValueError, match=r"shape \(T, B, 3\)"):
+        rnn.TorchRNN(3, 4, 2)(torch.zeros(5, 3))
+
+
+def test_scratch_rnn_learns_to_remember_the_first_symbol():
+    X, y = data.make_first_symbol_task(1000, gap=5, seed=0)
+    X_test, y_test = data.make_first_symbol_task(500, gap=5, seed=1)
+    model = rnn.RNN(4, 32, 4, seed=0)
+    losses = rnn.train_rnn(model, X, y, lr=0.3, steps=600)
+    logits, _ = model.forward(X_test)
+    assert np.mean(losses[-20:]) < 0.05 * np.mean(losses[:20])
+    assert (logits[-1].argmax(axis=1) == y_test).mean() > 0.98
+    with pytest.raises(ValueError, match="1000 sequences but y has 999"):
+        rnn.train_rnn(model, X, y[:999], lr=0.1, steps=1)

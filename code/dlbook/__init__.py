@@ -8,7 +8,8 @@ Modules (one per model family, NumPy and PyTorch versions side by side):
 - ``mlp``: the multilayer perceptron, NumPy ``MLP`` and ``TorchMLP``, one ``train`` loop (chapter 03)
 - ``gradcheck``: finite-difference and relative-error checks of backward passes (chapters 03-06)
 - ``concepts``: the small demonstrations of chapter 02 (depth, a linear-Gaussian latent model)
-- ``rnn``: the vanilla RNN (chapter 04)
+- ``rnn``: the vanilla RNN with BPTT, NumPy ``RNN`` and ``TorchRNN`` (chapter 04)
+- ``gated``: vanilla, LSTM and GRU cells on the adding problem, in PyTorch (chapter 04)
 - ``gan``: the GAN's value function and optimal discriminator (chapter 06)
 - ``plotting``: figure helpers; ``widgets``: ipywidgets front-ends (imports ipywidgets)
 """

@@ -135,6 +135,44 @@ def moons_posterior(X, noise: float = 0.2, n_grid: int = 2000) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(log_density[0] - log_density[1]))   # equal class priors
 
 
+# ------------------------------------------------------------------ memory tasks
+def make_first_symbol_task(n_samples: int, gap: int, n_symbols: int = 4, seed: int = 0
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """Sequences of ``gap + 1`` random symbols (one-hot); the label is the first symbol.
+
+    Returns X: (gap + 1, n, n_symbols), time first, and y: (n,) integer labels. The
+    later symbols come from the same alphabet, so the network must hold the first one
+    while ignoring the rest (chapter 04).
+    """
+    n_samples = check_int("n_samples", n_samples, minimum=1)
+    gap = check_int("gap", gap, minimum=0)
+    n_symbols = check_int("n_symbols", n_symbols, minimum=2)
+    rng = np.random.default_rng(check_int("seed", seed, minimum=0))
+    symbols = rng.integers(0, n_symbols, size=(gap + 1, n_samples))
+    return np.eye(n_symbols)[symbols], symbols[0]
+
+
+def make_adding_problem(n_samples: int, length: int, seed: int = 0
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """The adding problem of Hochreiter and Schmidhuber (1997), in its common modern form.
+
+    Each step carries a value drawn from U(0, 1) and a marker bit; exactly two steps are
+    marked, one in the first half and one in the second. The target is the sum of the
+    two marked values, so the first must be carried at least ``length / 2`` steps.
+    Predicting the mean, 1, gives a mean squared error of 1/6: that is chance.
+    Returns X: (length, n, 2), time first, and y: (n,).
+    """
+    n_samples = check_int("n_samples", n_samples, minimum=1)
+    length = check_int("length", length, minimum=2)
+    rng = np.random.default_rng(check_int("seed", seed, minimum=0))
+    values = rng.uniform(0.0, 1.0, size=(length, n_samples))
+    markers = np.zeros((length, n_samples))
+    columns = np.arange(n_samples)
+    markers[rng.integers(0, length // 2, size=n_samples), columns] = 1.0
+    markers[rng.integers(length // 2, length, size=n_samples), columns] = 1.0
+    return np.stack([values, markers], axis=-1), (values * markers).sum(axis=0)
+
+
 # --------------------------------------------------------------------- time series
 def _mackey_glass(n_steps: int, rng: np.random.Generator, tau: int = 17,
                   beta: float = 0.2, gamma: float = 0.1, power: int = 10,
@@ -209,6 +247,8 @@ _LOADERS = {
     "digits": load_digits,
     "ring": make_ring,
     "moons": make_moons,
+    "first_symbol": make_first_symbol_task,
+    "adding": make_adding_problem,
     "time_series": make_time_series,
 }
 

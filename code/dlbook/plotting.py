@@ -225,3 +225,50 @@ def plot_network(weights, node_labels, ax=None, layer_names=None):
     ax.set_ylim(-max(sizes) / 2 - 0.35, max(sizes) / 2)
     ax.axis("off")
     return ax
+
+
+# ------------------------------------------------------------------ recurrent nets
+RNN_PATTERNS = {  # name -> (input at step t?, output at step t?) for t = 1..T
+    "one to many\n(caption an image)": ([1, 0, 0, 0], [1, 1, 1, 1]),
+    "many to one\n(classify a sentence)": ([1, 1, 1, 1], [0, 0, 0, 1]),
+    "many to many, delayed\n(translate)": ([1, 1, 1, 0, 0], [0, 0, 0, 1, 1]),
+    "many to many, in step\n(label every frame)": ([1, 1, 1, 1], [1, 1, 1, 1]),
+}
+
+
+def plot_rnn_patterns(axes=None):
+    """The sequence tasks an RNN can be wired for: inputs (bottom), hidden states
+    (middle, joined left to right by the recurrence), outputs (top)."""
+    if axes is None:
+        _, axes = plt.subplots(1, len(RNN_PATTERNS), figsize=(12, 3.2))
+    colours = {"x": "#fecaca", "h": "#bbf7d0", "y": "#bfdbfe"}
+    for ax, (name, (inputs, outputs)) in zip(axes, RNN_PATTERNS.items()):
+        for t, (has_x, has_y) in enumerate(zip(inputs, outputs)):
+            for row, key, present in [(0, "x", has_x), (1, "h", True), (2, "y", has_y)]:
+                if present:
+                    ax.add_patch(plt.Rectangle((t - 0.3, row - 0.3), 0.6, 0.6,
+                                               fc=colours[key], ec="#374151"))
+                    ax.text(t, row, f"${key}_{t + 1}$", ha="center", va="center", fontsize=9)
+            arrow = dict(arrowstyle="-|>", color="#374151")
+            if has_x:
+                ax.annotate("", xy=(t, 0.7), xytext=(t, 0.3), arrowprops=arrow)
+            if has_y:
+                ax.annotate("", xy=(t, 1.7), xytext=(t, 1.3), arrowprops=arrow)
+            if t > 0:
+                ax.annotate("", xy=(t - 0.3, 1), xytext=(t - 0.7, 1), arrowprops=arrow)
+        ax.set(xlim=(-0.6, 4.6), ylim=(-0.5, 2.5), title=name)
+        ax.title.set_fontsize(9.5)
+        ax.set_aspect("equal")
+        ax.axis("off")
+    return axes
+
+
+def plot_gradient_flow(norms: dict, ax=None):
+    """||dJ/dh_t|| against the distance T - t, one line per label, on a log scale."""
+    ax = _axes(ax, figsize=(6, 3.6))
+    for label, values in norms.items():
+        ax.semilogy(np.arange(len(values)), values, label=label)
+    ax.axhline(1.0, color="gray", lw=0.6)
+    ax.set(xlabel="steps back in time, T - t", ylabel=r"$\|\partial J/\partial h_t\|$")
+    ax.legend(fontsize=8)
+    return ax

@@ -112,3 +112,38 @@ def mlp_playground(X, y, X_test, y_test, epochs: int = 60, batch_size: int = 32,
     out = widgets.interactive_output(draw, controls)
     return widgets.VBox([widgets.HBox(list(controls.values())[:2]),
                          widgets.HBox(list(controls.values())[2:]), out])
+
+
+def gradient_flow_explorer(hidden_size: int = 64, steps: int = 60,
+                           seed: int = 0) -> widgets.Widget:
+    """Vary the recurrent weights' scale and the activation; watch ||dJ/dh_t|| decay or grow.
+
+    The weights are W_hh ~ N(0, scale^2 / H), so ``scale`` is about the spectral
+    radius of W_hh; the inputs are random, the loss reads only the last state.
+    """
+    from .rnn import hidden_gradient_norms, init_rnn_params
+
+    X = np.random.default_rng(seed).standard_normal((steps, 16, 4))
+    style = {"description_width": "initial"}
+    controls = {
+        "scale": widgets.FloatSlider(value=1.0, min=0.25, max=3.0, step=0.05,
+                                     description="scale of W_hh", style=style,
+                                     continuous_update=False),
+        "activation": widgets.Dropdown(options=["tanh", "relu"], value="tanh",
+                                       description="activation", style=style),
+    }
+
+    def draw(scale, activation):
+        params = init_rnn_params(4, hidden_size, np.random.default_rng(seed), scale=scale)
+        norms = hidden_gradient_norms(params, X, activation)
+        fig, ax = plt.subplots(figsize=(6.4, 3.4))
+        ax.semilogy(norms)
+        ax.axhline(1.0, color="gray", lw=0.6)
+        ax.set(xlabel="steps back in time, T - t", ylabel="‖dJ/dh_t‖",
+               ylim=(1e-12, 1e12), title=f"after {steps - 1} steps: "
+               f"{norms[-1]:.1e} of the signal is left")
+        plt.show()
+        plt.close(fig)
+
+    out = widgets.interactive_output(draw, controls)
+    return widgets.VBox([widgets.HBox(list(controls.values())), out])
