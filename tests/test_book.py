@@ -73,14 +73,25 @@ def test_concepts_page_shows_widgets_figures_and_errata(pages):
     assert soup.select("a[href*='colab.research.google.com']"), "no Colab launch button"
 
 
-def test_neural_networks_page_shows_animation_widget_equations_and_errata(pages):
-    soup = pages[HTML / "chapters" / "03_neural_networks.html"]
-    assert soup.select("div.animation"), "the training animation (slider player) is missing"
+# chapter -> (figures, errata and numbered equations it must show, animation?)
+CHAPTER_PAGES = {
+    "03_neural_networks": (5, 5, ("eq-forward", "eq-delta", "eq-grad", "eq-update"), True),
+    "04_rnn": (4, 6, ("eq-rnn-step", "eq-bptt", "eq-bptt-grads", "eq-jacobian-product"),
+               False),
+}
+
+
+@pytest.mark.parametrize("chapter", sorted(CHAPTER_PAGES))
+def test_model_chapter_shows_figures_widget_equations_and_errata(pages, chapter):
+    n_figures, n_errata, equations, animated = CHAPTER_PAGES[chapter]
+    soup = pages[HTML / "chapters" / f"{chapter}.html"]
     assert soup.find("script", type="application/vnd.jupyter.widget-view+json")
+    if animated:
+        assert soup.select("div.animation"), "the animation (slider player) is missing"
     figures = soup.find_all("figure")
-    assert len(figures) >= 5 and all(f.find("figcaption") for f in figures)
+    assert len(figures) >= n_figures and all(f.find("figcaption") for f in figures)
     assert all(img.get("alt") for f in figures for img in f.find_all("img"))
-    assert len(soup.select("div.admonition.erratum")) >= 5
-    for label in ("eq-forward", "eq-delta", "eq-grad", "eq-update"):
+    assert len(soup.select("div.admonition.erratum")) >= n_errata
+    for label in equations:
         assert soup.find(id=f"equation-{label}"), f"equation {label} is not numbered"
         assert soup.select(f"a[href='#equation-{label}']"), f"{label} is never referenced"
