@@ -147,3 +147,32 @@ def gradient_flow_explorer(hidden_size: int = 64, steps: int = 60,
 
     out = widgets.interactive_output(draw, controls)
     return widgets.VBox([widgets.HBox(list(controls.values())), out])
+
+
+def latent_explorer(decode, codes, labels, shape=(8, 8), lim: float = 3.0) -> widgets.Widget:
+    """Move a point in a 2-D latent plane and see what the decoder makes of it.
+
+    ``decode`` maps latent points (n, 2) to images (n, h*w) with values in [0, 1];
+    ``codes`` and ``labels`` (encoded test images) are drawn behind the point.
+    """
+    style = {"description_width": "initial"}
+    controls = {name: widgets.FloatSlider(value=0.0, min=-lim, max=lim, step=0.1,
+                                          description=name, style=style)
+                for name in ("z₁", "z₂")}
+
+    def draw(**z):
+        point = np.array([[z["z₁"], z["z₂"]]])
+        fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(7.2, 3.4),
+                                       gridspec_kw={"width_ratios": [1.4, 1]})
+        ax0.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=6, alpha=0.6)
+        ax0.plot(*point[0], "k*", ms=16)
+        ax0.set(xlim=(-lim, lim), ylim=(-lim, lim), xlabel="$z_1$", ylabel="$z_2$",
+                title="latent plane (test digits)")
+        ax1.imshow(decode(point)[0].reshape(shape), cmap="gray_r", vmin=0, vmax=1)
+        ax1.set_title("decoded")
+        ax1.axis("off")
+        plt.show()
+        plt.close(fig)
+
+    out = widgets.interactive_output(draw, controls)
+    return widgets.VBox([widgets.HBox(list(controls.values())), out])

@@ -1,0 +1,224 @@
+"""The variational autoencoder, its forward pass and ELBO in NumPy and PyTorch (chapter 05).
+
+Model (Kingma & Welling 2014; Rezende et al. 2014): a prior z ~ N(0, I_q), a decoder
+p(x | z) (Bernoulli pixels with logits f(z), or Gaussian), and an encoder
+q(z | x) = N(mu(x), diag exp(logvar(x))). Training maximises the evidence lower bound
+
+    ELBO(x) = E_q[log p(x | z)] - KL(q(z | x) || p(z))   <=   log p(x),
+
+estimated with one reparameterised sample z = mu + exp(logvar / 2) * eps, eps ~ N(0, I),
+and the KL in closed form (chapter 05, eqs. eq-elbo to eq-kl).
+
+Layers (both versions, the same arrays): encoder x -> h = act(W_enc x + b_enc) ->
+mu = W_mu h + b_mu, logvar = W_logvar h + b_logvar; decoder z -> act(W_dec z + b_dec)
+-> logits = W_out (.) + b_out. With ``variational=False`` the torch model is a plain
+autoencoder (z = mu, no KL), for comparison. Simplifications: one hidden layer each.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+from tqdm.auto import trange
+
+from ._checks import check_array, check_choice, check_float, check_int
+from .activations import get_activation
+
+DECODERS = ("bernoulli", "gaussian")
+
+
+# ------------------------------------------------------------------ the three terms
+def gaussian_kl(mu, logvar) -> np.ndarray:
+    """KL(N(mu, diag exp(logvar)) || N(0, I)) per row, in closed form (eq-kl)."""
+    mu, logvar = check_array("mu", mu, ndim=2), check_array("logvar", logvar, ndim=2)
+    if mu.shape != logvar.shape:
+        raise ValueError(f"mu and logvar must have the same shape, got {mu.shape} "
+                         f"and {logvar.shape}")
+    return 0.5 * np.sum(np.exp(logvar) + mu**2 - 1.0 - logvar, axis=1)
+
+
+def reparameterize(mu, logvar, eps) -> np.ndarray:
+    """z = mu + sigma * eps: a sample of q(z | x) that is a differentiable function of
+    (mu, logvar), with all the randomness in eps ~ N(0, I) (eq-reparam)."""
+    return np.asarray(mu) + np.exp(0.5 * np.asarray(logvar)) * np.asarray(eps)
+
+
+def bernoulli_log_likelihood(X, logits) -> np.ndarray:
+    """log p(x | z) for binary pixels, sum over pixels, from logits (stable form)."""
+    X, logits = np.asarray(X, dtype=float), np.asarray(logits, dtype=float)
+    # x * l - log(1 + e^l), written so that exp never overflows
+    return np.sum(X * logits - np.logaddexp(0.0, logits), axis=1)
+
+
+def gaussian_log_likelihood(X, mean, var: float) -> np.ndarray:
+    """log N(x; mean, var I), sum over dimensions."""
+    X, mean = np.asarray(X, dtype=float), np.asarray(mean, dtype=float)
+    var = check_float("var", var, minimum=0.0, strict=True)
+    d = X.shape[1]
+    return -0.5 * (d * np.log(2 * np.pi * var) + np.sum((X - mean) ** 2, axis=1) / var)
+
+
+# --------------------------------------------------------------------- NumPy model
+def init_vae_params(input_size: int, hidden_size: int, latent_size: int,
+                    rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Weights ~ N(0, 1 / fan_in), biases 0, in ``torch.nn.Linear``'s layout (out, in)."""
+    D = check_int("input_size", input_size, minimum=1)
+    H = check_int("hidden_size", hidden_size, minimum=1)
+    q = check_int("latent_size", latent_size, minimum=1)
+    shapes = {"enc": (H, D), "mu": (q, H), "logvar": (q, H), "dec": (H, q), "out": (D, H)}
+    params = {}
+    for name, (n_out, n_in) in shapes.items():
+        params[f"W_{name}"] = rng.standard_normal((n_out, n_in)) / np.sqrt(n_in)
+        params[f"b_{name}"] = np.zeros(n_out)
+    return params
+
+
+def encode(params, X, activation: str = "tanh") -> tuple[np.ndarray, np.ndarray]:
+    """The encoder: (mu, logvar), each (n, q). Linear outputs: a mean can be any real
+    number, and a log-variance makes any positive variance reachable."""
+    f, _ = get_activation(activation)
+    X = check_array("X", X, ndim=2)
+    if X.shape[1] != params["W_enc"].shape[1]:
+        raise ValueError(f"X has {X.shape[1]} features but the encoder expects "
+                         f"{params['W_enc'].shape[1]}")
+    h = f(X @ params["W_enc"].T + params["b_enc"])                 # (n, H)
+    return h @ params["W_mu"].T + params["b_mu"], h @ params["W_logvar"].T + params["b_logvar"]
+
+
+def decode(params, Z, activation: str = "tanh") -> np.ndarray:
+    """The decoder sees only z: logits (or Gaussian means) of p(x | z), (n, D)."""
+    f, _ = get_activation(activation)
+    Z = check_array("Z", Z, ndim=2)
+    if Z.shape[1] != params["W_dec"].shape[1]:
+        raise ValueError(f"Z has {Z.shape[1]} dimensions but the decoder expects "
+                         f"{params['W_dec'].shape[1]}")
+    return f(Z @ params["W_dec"].T + params["b_dec"]) @ params["W_out"].T + params["b_out"]
+
+
+def elbo(params, X, eps, activation: str = "tanh", decoder: str = "bernoulli",
+         var: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One-sample ELBO per row and its two terms: (elbo, reconstruction, kl).
+
+    ``eps`` (n, q) is the standard-normal noise of the reparameterised sample; passing
+    it in makes the estimate reproducible and comparable with the torch version.
+    """
+    check_choice("decoder", decoder, DECODERS)
+    mu, logvar = encode(params, X, activation)
+    eps = check_array("eps", eps, ndim=2)
+    if eps.shape != mu.shape:
+        raise ValueError(f"eps must have shape {mu.shape}, got {eps.shape}")
+    out = decode(params, reparameterize(mu, logvar, eps), activation)
+    recon = (bernoulli_log_likelihood(X, out) if decoder == "bernoulli"
+             else gaussian_log_likelihood(X, out, var))
+    kl = gaussian_kl(mu, logvar)
+    return recon - kl, recon, kl
+
+
+def linear_gaussian_elbo(X, W, b, sigma2: float, m, S) -> np.ndarray:
+    """The exact ELBO (no sampling) of the linear-Gaussian model p(z) = N(0, I),
+    p(x | z) = N(W z + b, sigma2 I), for an encoder q(z | x) = N(m, S).
+
+    E_q[log p(x|z)] = log N(x; W m + b, sigma2 I) - tr(W S W^T) / (2 sigma2), and the KL
+    between two Gaussians is closed-form; chapter 05 checks it against log p(x).
+    """
+    X, m, S = check_array("X", X, ndim=2), check_array("m", m, ndim=2), check_array("S", S)
+    q = W.shape[1]
+    expected = (gaussian_log_likelihood(X, m @ W.T + b, sigma2)
+                - np.trace(W @ S @ W.T) / (2 * sigma2))
+    kl = 0.5 * (np.trace(S) + np.sum(m**2, axis=1) - q - np.linalg.slogdet(S)[1])
+    return expected - kl
+
+
+# --------------------------------------------------------------------- torch model
+class TorchVAE(torch.nn.Module):
+    """The same VAE in PyTorch; ``variational=False`` makes it a plain autoencoder."""
+
+    def __init__(self, input_size: int, hidden_size: int, latent_size: int,
+                 activation: str = "tanh", variational: bool = True,
+                 dtype: torch.dtype = torch.float32):
+        super().__init__()
+        self.f = {"tanh": torch.tanh, "relu": torch.relu}[
+            check_choice("activation", activation, ("tanh", "relu"))]
+        self.activation, self.variational = activation, variational
+        shapes = {"enc": (input_size, hidden_size), "mu": (hidden_size, latent_size),
+                  "logvar": (hidden_size, latent_size), "dec": (latent_size, hidden_size),
+                  "out": (hidden_size, input_size)}
+        self.layers = torch.nn.ModuleDict({name: torch.nn.Linear(*shape, dtype=dtype)
+                                           for name, shape in shapes.items()})
+
+    @classmethod
+    def from_numpy(cls, params: dict[str, np.ndarray], activation: str = "tanh"
+                   ) -> "TorchVAE":
+        """A float64 twin holding exactly these weights."""
+        H, D = params["W_enc"].shape
+        twin = cls(D, H, params["W_mu"].shape[0], activation, dtype=torch.float64)
+        with torch.no_grad():
+            for name, layer in twin.layers.items():
+                layer.weight.copy_(torch.from_numpy(params[f"W_{name}"]))
+                layer.bias.copy_(torch.from_numpy(params[f"b_{name}"]))
+        return twin
+
+    def encode(self, X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.f(self.layers["enc"](X))
+        return self.layers["mu"](h), self.layers["logvar"](h)
+
+    def decode(self, Z: torch.Tensor) -> torch.Tensor:
+        return self.layers["out"](self.f(self.layers["dec"](Z)))
+
+    def elbo(self, X: torch.Tensor, eps: torch.Tensor | None = None):
+        """Per-row (elbo, reconstruction, kl) with a Bernoulli decoder; a plain
+        autoencoder decodes z = mu and has kl = 0."""
+        if X.ndim != 2 or X.shape[1] != self.layers["enc"].in_features:
+            raise ValueError(f"X must have shape (n, {self.layers['enc'].in_features}), "
+                             f"got {tuple(X.shape)}")
+        mu, logvar = self.encode(X)
+        if self.variational:
+            eps = torch.randn_like(mu) if eps is None else eps
+            z = mu + torch.exp(0.5 * logvar) * eps                 # eq-reparam
+            kl = 0.5 * (logvar.exp() + mu**2 - 1.0 - logvar).sum(dim=1)
+        else:
+            z, kl = mu, torch.zeros(len(X), dtype=X.dtype, device=X.device)
+        logits = self.decode(z)
+        recon = -torch.nn.functional.binary_cross_entropy_with_logits(
+            logits, X, reduction="none").sum(dim=1)
+        return recon - kl, recon, kl
+
+
+def train_vae(model: TorchVAE, X, *, epochs: int, batch_size: int = 64, lr: float = 1e-3,
+              seed: int = 0, progress: bool = False) -> list[dict[str, float]]:
+    """Adam on minus the ELBO (mean over the batch); per epoch, the mean reconstruction
+    log-likelihood and KL, in nats per image."""
+    epochs = check_int("epochs", epochs, minimum=1)
+    lr = check_float("lr", lr, minimum=0.0, strict=True)
+    param = next(model.parameters())
+    X = torch.as_tensor(check_array("X", X, ndim=2), dtype=param.dtype, device=param.device)
+    generator = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    history = []
+    for _ in trange(epochs, desc="epochs", disable=not progress):
+        order = torch.randperm(len(X), generator=generator)
+        sums = {"recon": 0.0, "kl": 0.0}
+        for start in range(0, len(X), batch_size):
+            batch = X[order[start:start + batch_size]]
+            value, recon, kl = model.elbo(batch)
+            opt.zero_grad()
+            (-value.mean()).backward()
+            opt.step()
+            sums["recon"] += recon.sum().item()
+            sums["kl"] += kl.sum().item()
+        history.append({k: v / len(X) for k, v in sums.items()})
+    return history
+
+
+@torch.no_grad()
+def test_elbo(model: TorchVAE, X, n_samples: int = 10, seed: int = 0) -> float:
+    """Mean ELBO per image on held-out data, averaging ``n_samples`` draws of eps."""
+    param = next(model.parameters())
+    X = torch.as_tensor(np.asarray(X), dtype=param.dtype, device=param.device)
+    generator = torch.Generator(device=param.device).manual_seed(seed)
+    total = 0.0
+    for _ in range(check_int("n_samples", n_samples, minimum=1)):
+        eps = torch.randn(len(X), model.layers["mu"].out_features, generator=generator,
+                          dtype=param.dtype, device=param.device)
+        total += model.elbo(X, eps)[0].mean().item()
+    return total / n_samples
+
