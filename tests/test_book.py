@@ -78,6 +78,7 @@ CHAPTER_PAGES = {
     "03_neural_networks": (5, 5, ("eq-forward", "eq-delta", "eq-grad", "eq-update"), True),
     "04_rnn": (4, 6, ("eq-rnn-step", "eq-bptt", "eq-bptt-grads", "eq-jacobian-product"),
                False),
+    "05_vae": (5, 5, ("eq-elbo-gap", "eq-elbo", "eq-reparam", "eq-kl"), False),
 }
 
 
