@@ -47,11 +47,15 @@ class SequenceRegressor(torch.nn.Module):
         return self.out(H[-1]).squeeze(-1)              # (B,)
 
 
+def _tensor(a, model: torch.nn.Module) -> torch.Tensor:
+    """float32 on the model's device (the module follows its inputs' device)."""
+    return torch.as_tensor(a, dtype=torch.float32, device=next(model.parameters()).device)
+
+
 @torch.no_grad()
 def evaluate(model: SequenceRegressor, X, y) -> tuple[float, float]:
     """(mean squared error, fraction within ``TOLERANCE``) on a test set."""
-    error = model(torch.as_tensor(X, dtype=torch.float32)) - torch.as_tensor(
-        y, dtype=torch.float32)
+    error = model(_tensor(X, model)) - _tensor(y, model)
     return float((error**2).mean()), float((error.abs() < TOLERANCE).float().mean())
 
 
@@ -66,8 +70,7 @@ def train_on_adding(model: SequenceRegressor, length: int, steps: int = 300,
     losses = []
     for step in range(steps):
         X, y = make_adding_problem(batch_size, length, seed=seed * 100_000 + step)
-        loss = ((model(torch.as_tensor(X, dtype=torch.float32))
-                 - torch.as_tensor(y, dtype=torch.float32)) ** 2).mean()
+        loss = ((model(_tensor(X, model)) - _tensor(y, model)) ** 2).mean()
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
@@ -78,14 +81,15 @@ def train_on_adding(model: SequenceRegressor, length: int, steps: int = 300,
 
 def memory_experiment(lengths: Sequence[int], cells: Sequence[str] = tuple(CELLS),
                       seeds: Sequence[int] = (0,), hidden_size: int = 32, steps: int = 300,
-                      n_test: int = 1000, progress: bool = False) -> list[dict]:
+                      n_test: int = 1000, device: str | torch.device = "cpu",
+                      progress: bool = False) -> list[dict]:
     """Train every cell at every length (and seed) with one budget; one row per run."""
     runs = [(length, cell, seed) for length in lengths for cell in cells for seed in seeds]
     rows = []
     for length, cell, seed in tqdm(runs, desc="runs", disable=not progress):
         X_test, y_test = make_adding_problem(n_test, length, seed=999_999)
         torch.manual_seed(seed)
-        model = SequenceRegressor(cell, hidden_size=hidden_size)
+        model = SequenceRegressor(cell, hidden_size=hidden_size).to(device)
         losses = train_on_adding(model, length, steps=steps, seed=seed)
         mse, accuracy = evaluate(model, X_test, y_test)
         rows.append({"length": length, "cell": cell, "seed": seed, "test_mse": mse,
