@@ -11,6 +11,7 @@ Modules (one per model family, NumPy and PyTorch versions side by side):
 - ``rnn``: the vanilla RNN with BPTT, NumPy ``RNN`` and ``TorchRNN`` (chapter 04)
 - ``gated``: vanilla, LSTM and GRU cells on the adding problem, in PyTorch (chapter 04)
 - ``vae``: the VAE's ELBO terms in NumPy, ``TorchVAE`` (and a plain autoencoder) (chapter 05)
+- ``forecast``: time-ordered splits, baselines and a GRU forecaster (chapter 07)
 - ``gan``: the GAN's value function and optimal discriminator (chapter 06)
 - ``plotting``: figure helpers; ``widgets``: ipywidgets front-ends (imports ipywidgets)
 """

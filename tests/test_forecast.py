@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+import torch
+
+from dlbook import data, forecast
+
+
+def test_time_split_keeps_time_order():
+    X, y = data.sliding_windows(np.arange(100.0), window=5, horizon=3)
+    split = forecast.time_split(X, y, train=0.6, val=0.2)
+    assert len(split.X_train) + len(split.X_val) + len(split.X_test) == len(X)
+    assert split.y_train.max() < split.y_val.min() <= split.y_val.max() < split.y_test.min()
+    with pytest.raises(ValueError, match="leave a test split"):
+        forecast.time_split(X, y, train=0.8, val=0.2)
+    with pytest.raises(ValueError, match="windows but y has"):
+        forecast.time_split(X, y[:-1])
+
+
+def test_linear_ar_recovers_an_autoregression():
+    rng = np.random.default_rng(0)
+    s = np.zeros(5000)
+    for t in range(2, len(s)):                 # s_t = 0.6 s_{t-1} - 0.3 s_{t-2} + 0.5 + noise
+        s[t] = 0.6 * s[t - 1] - 0.3 * s[t - 2] + 0.5 + 0.1 * rng.standard_normal()
+    X, y = data.sliding_windows(s, window=2, horizon=1)
+    model = forecast.LinearAR().fit(X, y)
+    assert np.allclose(model.w, [-0.3, 0.6], atol=0.03) and model.c == pytest.approx(0.5, abs=0.03)
+    assert forecast.mse(model.predict(X), y) == pytest.approx(0.01, rel=0.1)
+    with pytest.raises(ValueError, match="fitted on 2"):
+        model.predict(np.zeros((3, 4)))
+
+
+def test_last_value_and_gru_forecaster_on_a_sine():
+    s = np.sin(np.arange(600) * 0.2)
+    X, y = data.sliding_windows(s, window=20, horizon=5)
+    split = forecast.time_split(X, y)
+    assert np.array_equal(forecast.last_value_forecast(split.X_test), split.X_test[:, -1])
+    torch.manual_seed(0)
+    model = forecast.GRUForecaster(hidden_size=16)
+    history = forecast.train_forecaster(model, split, epochs=15)
+    best = min(history["val"])
+    assert forecast.mse(model.predict(split.X_val), split.y_val) == pytest.approx(best)
+    assert forecast.mse(model.predict(split.X_test), split.y_test) < 0.01 * np.var(split.y_test)
+    with pytest.raises(ValueError, match=r"shape \(batch, window\)"):
+        model(torch.zeros(3))
