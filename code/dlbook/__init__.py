@@ -12,6 +12,7 @@ Modules (one per model family, NumPy and PyTorch versions side by side):
 - ``gated``: vanilla, LSTM and GRU cells on the adding problem, in PyTorch (chapter 04)
 - ``vae``: the VAE's ELBO terms in NumPy, ``TorchVAE`` (and a plain autoencoder) (chapter 05)
 - ``forecast``: time-ordered splits, baselines and a GRU forecaster (chapter 07)
+- ``charlm``: character-level models of tiny Shakespeare, baselines to LSTM (chapter 08)
 - ``gan``: the GAN's value function and optimal discriminator (chapter 06)
 - ``plotting``: figure helpers; ``widgets``: ipywidgets front-ends (imports ipywidgets)
 """

@@ -176,3 +176,20 @@ def latent_explorer(decode, codes, labels, shape=(8, 8), lim: float = 3.0) -> wi
 
     out = widgets.interactive_output(draw, controls)
     return widgets.VBox([widgets.HBox(list(controls.values())), out])
+
+
+def temperature_sampler(sample, prime: str = "ROMEO:", length: int = 300) -> widgets.Widget:
+    """A temperature slider and a seed; ``sample(prime, length, temperature, seed)`` -> text."""
+    style = {"description_width": "initial"}
+    controls = {
+        "temperature": widgets.FloatSlider(value=0.8, min=0.1, max=2.0, step=0.05,
+                                           description="temperature", style=style,
+                                           continuous_update=False),
+        "seed": widgets.IntSlider(value=0, min=0, max=20, description="seed", style=style),
+    }
+
+    def draw(temperature, seed):
+        print(sample(prime, length, temperature, seed))
+
+    out = widgets.interactive_output(draw, controls)
+    return widgets.VBox([widgets.HBox(list(controls.values())), out])

@@ -1,0 +1,70 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from dlbook import charlm, data
+
+
+def test_vocabulary_round_trip_and_unknown_characters():
+    text = data.load_shakespeare("val")[:2000]
+    vocab = charlm.Vocab(data.load_shakespeare())
+    assert len(vocab) == 65
+    assert vocab.decode(vocab.encode(text)) == text
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        vocab.encode("café")
+    with pytest.raises(ValueError, match="empty"):
+        charlm.Vocab("")
+
+
+def test_the_split_is_by_position():
+    text = data.load_shakespeare()
+    train, val = data.load_shakespeare("train"), data.load_shakespeare("val")
+    assert train + val == text and len(train) == int(0.9 * len(text))
+
+
+def test_count_baselines_on_a_text_with_known_answers():
+    ids = np.array([0, 1] * 500)                       # 0101...: bigram is certain
+    uni = charlm.unigram_loss(ids, ids, vocab_size=2, alpha=1e-9)
+    bi = charlm.bigram_loss(ids, ids, vocab_size=2, alpha=1e-9)
+    assert uni == pytest.approx(math.log(2), abs=1e-6) and bi == pytest.approx(0.0, abs=1e-6)
+
+
+def test_untrained_lstm_scores_about_log_vocab_and_training_helps():
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    ids = np.tile(rng.integers(0, 5, size=7), 300)   # a repeating 7-character pattern
+    model = charlm.CharLSTM(5, hidden_size=32, embedding_size=8)
+    before = charlm.evaluate(model, ids, streams=10)
+    assert abs(before - math.log(5)) < 0.3
+    result = charlm.train_char_model(model, ids, seconds=2.0, seq_len=16, batch_size=16,
+                                     lr=1e-2)
+    assert result["steps"] > 10 and charlm.evaluate(model, ids, streams=10) < 0.5 * before
+
+
+def test_sampling_and_its_temperature():
+    vocab = charlm.Vocab("ab\n")
+    torch.manual_seed(0)
+    model = charlm.CharLSTM(3, hidden_size=8, embedding_size=4)
+    text = charlm.sample(model, vocab, "ab", 50, temperature=0.7, seed=1)
+    assert text.startswith("ab") and len(text) == 52 and set(text) <= set("ab\n")
+    assert text == charlm.sample(model, vocab, "ab", 50, temperature=0.7, seed=1)
+    cold = charlm.sample(model, vocab, "a", 30, temperature=1e-3, seed=2)
+    assert cold == charlm.sample(model, vocab, "a", 30, temperature=1e-3, seed=3)  # argmax
+    for bad in (0.0, -1.0):
+        with pytest.raises(ValueError, match="temperature must be > 0"):
+            charlm.sample(model, vocab, "a", 5, temperature=bad)
+    with pytest.raises(ValueError, match="prime"):
+        charlm.sample(model, vocab, "", 5)
+    assert charlm.cell_states(model, vocab, "abba").shape == (4, 8)
+
+
+def test_training_budget_is_seconds_or_steps():
+    model = charlm.CharLSTM(3, hidden_size=4, embedding_size=2)
+    ids = np.array([0, 1, 2] * 50)
+    assert charlm.train_char_model(model, ids, steps=7, seq_len=5, batch_size=2)["steps"] == 7
+    with pytest.raises(ValueError, match="exactly one budget"):
+        charlm.train_char_model(model, ids, seconds=1.0, steps=3)
+    with pytest.raises(ValueError, match="exactly one budget"):
+        charlm.train_char_model(model, ids)
