@@ -80,6 +80,7 @@ CHAPTER_PAGES = {
                False),
     "05_vae": (5, 5, ("eq-elbo-gap", "eq-elbo", "eq-reparam", "eq-kl"), False),
     "07_project_sequences": (2, 4, (), False),
+    "08_char_rnn": (1, 0, (), False),
 }
 
 
