@@ -68,3 +68,13 @@ def test_training_budget_is_seconds_or_steps():
         charlm.train_char_model(model, ids, seconds=1.0, steps=3)
     with pytest.raises(ValueError, match="exactly one budget"):
         charlm.train_char_model(model, ids)
+
+
+def test_coloured_text_escapes_html_and_checks_lengths():
+    from dlbook.plotting import coloured_text_html
+
+    out = coloured_text_html("a<b\n", [1.0, -0.5, 0.0, 0.25])
+    assert "&lt;" in out and "<br>" in out and out.count("<span") == 4
+    assert "rgba(220,38,38,1.00)" in out and "rgba(37,99,235,0.50)" in out
+    with pytest.raises(ValueError, match="one value per character"):
+        coloured_text_html("abc", [1.0, 2.0])

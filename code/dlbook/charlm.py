@@ -202,7 +202,7 @@ def scratch_rnn_loss(model: RNN, ids, streams: int = 100) -> float:
     K = model.sizes[2]
     n = (len(ids) - 1) // streams * streams
     x, y = ids[:n].reshape(streams, -1).T, ids[1:n + 1].reshape(streams, -1).T
-    logits, J = model.forward(np.eye(K)[x], y)
+    _, J = model.forward(np.eye(K)[x], y)
     return float(J)
 
 

@@ -1,7 +1,10 @@
 """Figure helpers. Each takes ``ax=None``, draws, and returns what it drew;
-none changes matplotlib's global settings.
+none changes matplotlib's global settings. ``coloured_text_html`` is the one helper
+that returns HTML instead of drawing.
 """
 from __future__ import annotations
+
+import html
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -272,3 +275,23 @@ def plot_gradient_flow(norms: dict, ax=None):
     ax.set(xlabel="steps back in time, T - t", ylabel=r"$\|\partial J/\partial h_t\|$")
     ax.legend(fontsize=8)
     return ax
+
+
+def coloured_text_html(text: str, values, max_width: int = 900) -> str:
+    """HTML that shades each character of ``text`` by its value: red for positive, blue
+    for negative, stronger for larger magnitude (values scaled by their largest |value|).
+
+    Used in chapter 08 to show what one hidden unit of a character model responds to.
+    """
+    values = np.asarray(values, dtype=float)
+    if values.shape != (len(text),):
+        raise ValueError(f"need one value per character: {len(text)} characters, "
+                         f"values of shape {values.shape}")
+    scaled = values / (np.abs(values).max() + 1e-12)
+    spans = []
+    for ch, v in zip(text, scaled):
+        rgb = "220,38,38" if v > 0 else "37,99,235"
+        shown = "⏎<br>" if ch == "\n" else html.escape(ch)
+        spans.append(f'<span style="background: rgba({rgb},{abs(v):.2f})">{shown}</span>')
+    return (f'<div style="font-family: monospace; font-size: 12px; line-height: 1.5; '
+            f'max-width: {max_width}px">{"".join(spans)}</div>')
