@@ -34,3 +34,11 @@ def test_neuron_bad_input():
         neuron(np.ones((4, 3)), [1.0, 2.0])
     with pytest.raises(ValueError, match="unknown activation 'softplus'"):
         neuron(np.ones(2), [1.0, 2.0], activation="softplus")
+
+
+def test_log_softmax_matches_torch_and_survives_large_logits():
+    from dlbook.activations import log_softmax
+
+    Z = np.array([[1.0, 2.0, 3.0], [1000.0, 0.0, -1000.0]])
+    assert np.allclose(log_softmax(Z), torch.log_softmax(torch.tensor(Z), dim=-1).numpy())
+    assert np.all(np.isfinite(log_softmax(Z)))

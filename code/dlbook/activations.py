@@ -2,10 +2,13 @@
 
 Each entry of ``ACTIVATIONS`` is a pair ``(f, df)`` where ``df`` is the derivative
 with respect to the pre-activation z, so a backward pass multiplies by ``df(z)``.
+``TORCH_ACTIVATIONS`` holds the same functions for the PyTorch twins, and
+``log_softmax`` is the stable output nonlinearity the cross-entropy losses share.
 """
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from ._checks import check_array, check_choice, check_float
 
@@ -31,6 +34,16 @@ ACTIVATIONS = {
     "relu": (relu, lambda z: (np.asarray(z) > 0).astype(float)),
     "identity": (lambda z: np.asarray(z, dtype=float), lambda z: np.ones_like(z, dtype=float)),
 }
+
+
+TORCH_ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
+                     "identity": lambda z: z}
+
+
+def log_softmax(Z: np.ndarray) -> np.ndarray:
+    """log softmax over the last axis, shifted by the maximum so exp never overflows."""
+    shifted = Z - Z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
 def get_activation(name: str):

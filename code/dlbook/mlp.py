@@ -26,11 +26,9 @@ import torch
 from tqdm.auto import trange
 
 from ._checks import check_array, check_choice, check_float, check_int
-from .activations import get_activation
+from .activations import TORCH_ACTIVATIONS, get_activation, log_softmax
 
 LOSSES = ("cross_entropy", "mse")
-TORCH_ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
-                     "identity": lambda z: z}
 
 
 def _check_sizes(sizes) -> list[int]:
@@ -121,8 +119,7 @@ class MLP:
         y = _check_targets(y, len(X), self.sizes[-1], self.loss)
         m = len(X)
         if self.loss == "cross_entropy":
-            shifted = Z - Z.max(axis=1, keepdims=True)
-            log_P = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+            log_P = log_softmax(Z)
             J = -np.mean(log_P[np.arange(m), y])     # eq-loss: cross-entropy
             delta = np.exp(log_P)                    # eq-delta-out: (softmax - one-hot) / m
             delta[np.arange(m), y] -= 1.0

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from ._checks import check_array, check_choice, check_float, check_int
-from .activations import get_activation
+from .activations import get_activation, log_softmax
 
 RNN_ACTIVATIONS = ("tanh", "relu")   # the two nonlinearities torch.nn.RNN offers
 
@@ -103,11 +103,6 @@ def backprop_through_time(Z, dH_direct, W_hh, activation: str = "tanh"
     return dZ, dH
 
 
-def _log_softmax(O: np.ndarray) -> np.ndarray:
-    shifted = O - O.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-
-
 def _check_labels(y, T: int, B: int, K: int) -> np.ndarray:
     y = np.asarray(y)
     if y.shape not in {(T, B), (B,)} or not np.issubdtype(y.dtype, np.integer):
@@ -145,7 +140,7 @@ class RNN:
         last_only = y.ndim == 1
         scored = O[-1:] if last_only else O                          # (T or 1, B, K)
         labels = y[None] if last_only else y
-        log_P = _log_softmax(scored)
+        log_P = log_softmax(scored)
         picked = np.take_along_axis(log_P, labels[..., None], axis=-1)
         J = -picked.mean()                                           # eq-rnn-loss
         dO = np.zeros_like(O)                                        # dJ/do_t

@@ -21,7 +21,7 @@ import torch
 from tqdm.auto import trange
 
 from ._checks import check_array, check_choice, check_float, check_int
-from .activations import get_activation
+from .activations import TORCH_ACTIVATIONS, get_activation
 
 DECODERS = ("bernoulli", "gaussian")
 
@@ -81,7 +81,8 @@ def encode(params, X, activation: str = "tanh") -> tuple[np.ndarray, np.ndarray]
         raise ValueError(f"X has {X.shape[1]} features but the encoder expects "
                          f"{params['W_enc'].shape[1]}")
     h = f(X @ params["W_enc"].T + params["b_enc"])                 # (n, H)
-    return h @ params["W_mu"].T + params["b_mu"], h @ params["W_logvar"].T + params["b_logvar"]
+    mu = h @ params["W_mu"].T + params["b_mu"]
+    return mu, h @ params["W_logvar"].T + params["b_logvar"]
 
 
 def decode(params, Z, activation: str = "tanh") -> np.ndarray:
@@ -136,8 +137,7 @@ class TorchVAE(torch.nn.Module):
                  activation: str = "tanh", variational: bool = True,
                  dtype: torch.dtype = torch.float32):
         super().__init__()
-        self.f = {"tanh": torch.tanh, "relu": torch.relu}[
-            check_choice("activation", activation, ("tanh", "relu"))]
+        self.f = TORCH_ACTIVATIONS[check_choice("activation", activation, ("tanh", "relu"))]
         self.activation, self.variational = activation, variational
         shapes = {"enc": (input_size, hidden_size), "mu": (hidden_size, latent_size),
                   "logvar": (hidden_size, latent_size), "dec": (latent_size, hidden_size),
