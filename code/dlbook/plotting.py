@@ -134,6 +134,74 @@ def plot_gan_densities(x, p_data, p_g, D, ax=None):
     return line
 
 
+def plot_ring_samples(samples, ax=None, title: str | None = None, lim: float = 1.35,
+                      std: float = 0.01):
+    """Generated samples on the 8-Gaussian ring, with each centre's 3-std circle."""
+    from .data import ring_centres
+
+    ax = _axes(ax, figsize=(3.4, 3.4))
+    for cx, cy in ring_centres():
+        ax.add_patch(plt.Circle((cx, cy), max(3 * std, 0.04), fill=False, color="C0", lw=1))
+    dots = ax.scatter(*np.asarray(samples)[:, :2].T, s=3, color="C3", alpha=0.5,
+                      linewidths=0)
+    ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal", xticks=[], yticks=[])
+    if title:
+        ax.set_title(title, fontsize=9)
+    return dots
+
+
+def animate_gan_1d(snapshots, data_mean: float, data_std: float, dpi: int = 70):
+    """The 1-D GAN's training as a player: p_data, p_g = N(b, a^2) and D(x) per frame.
+
+    ``snapshots`` are the (step, params) pairs of ``gan.train_gan_1d``.
+    """
+    from matplotlib.animation import FuncAnimation
+
+    from .gan import discriminator_logit_1d, gaussian_pdf, sigmoid
+
+    x = np.linspace(-5, 4, 600)
+    p_data = gaussian_pdf(x, data_mean, data_std)
+    fig, ax = plt.subplots(figsize=(6.4, 3.2), dpi=dpi)
+    twin = ax.twinx()
+
+    def draw(k):
+        step, p = snapshots[k]
+        ax.clear()
+        twin.clear()
+        ax.fill_between(x, p_data, alpha=0.35, color="C0", label="$p_{data}$")
+        ax.fill_between(x, gaussian_pdf(x, p["b"], max(abs(p["a"]), 1e-3)), alpha=0.35,
+                        color="C3", label="$p_g$")
+        ax.set(xlabel="x", ylabel="density", ylim=(0, 1.4))
+        twin.plot(x, sigmoid(discriminator_logit_1d(p, x)), color="k", lw=2)
+        twin.set(ylim=(-0.02, 1.02), ylabel="D(x)")
+        ax.legend(loc="upper left", fontsize=8)
+        ax.set_title(f"step {step}: G(z) = {p['b']:.2f} + {p['a']:.2f} z", fontsize=10)
+        return []
+
+    fig.tight_layout()
+    animation = FuncAnimation(fig, draw, frames=len(snapshots), interval=200)
+    plt.close(fig)
+    return animation
+
+
+def animate_ring(snapshots, dpi: int = 70):
+    """Generated ring samples over training as a player; ``snapshots`` are (step, samples)."""
+    from matplotlib.animation import FuncAnimation
+
+    fig, ax = plt.subplots(figsize=(3.6, 3.6), dpi=dpi)
+
+    def draw(k):
+        step, samples = snapshots[k]
+        ax.clear()
+        plot_ring_samples(samples, ax=ax, title=f"step {step}")
+        return []
+
+    fig.tight_layout()
+    animation = FuncAnimation(fig, draw, frames=len(snapshots), interval=250)
+    plt.close(fig)
+    return animation
+
+
 # ------------------------------------------------------------- decision boundaries
 MOONS_EXTENT = (-1.6, 2.6, -1.1, 1.6)   # x_min, x_max, y_min, y_max around two moons
 

@@ -193,3 +193,49 @@ def temperature_sampler(sample, prime: str = "ROMEO:", length: int = 300) -> wid
 
     out = widgets.interactive_output(draw, controls)
     return widgets.VBox([widgets.HBox(list(controls.values())), out])
+
+
+def gan_ring_trainer(steps: int = 1000, batch_size: int = 256, seed: int = 0) -> widgets.Widget:
+    """Train a GAN on the 8-Gaussian ring (the recipe's players, packing and decay, but
+    a short run) with your choice of learning rates, updates per player and latent;
+    see the samples, the metrics and both losses."""
+    from .gan_training import GANConfig, ring_metrics, train_gan
+    from .plotting import plot_ring_samples
+
+    style = {"description_width": "initial"}
+    rates = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3]
+    controls = {
+        "lr_g": widgets.SelectionSlider(options=rates, value=1e-3, description="lr of G",
+                                        style=style, continuous_update=False),
+        "lr_d": widgets.SelectionSlider(options=rates, value=1e-3, description="lr of D",
+                                        style=style, continuous_update=False),
+        "d_steps": widgets.IntSlider(value=1, min=1, max=5, description="D steps per G step",
+                                     style=style, continuous_update=False),
+        "latent": widgets.Dropdown(options=["gaussian", "mixture"], value="gaussian",
+                                   description="latent", style=style),
+    }
+
+    def draw(lr_g, lr_d, d_steps, latent):
+        config = GANConfig(steps=steps, batch_size=batch_size, lr_g=lr_g, lr_d=lr_d,
+                           d_steps=d_steps, latent=latent)
+        start = time.perf_counter()
+        run = train_gan(config, seed=seed)
+        seconds = time.perf_counter() - start
+        m = ring_metrics(run.sample(2500))
+        fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(7.6, 3.4),
+                                       gridspec_kw={"width_ratios": [1, 1.3]})
+        plot_ring_samples(run.sample(1000), ax=ax0,
+                          title=f"{m['modes']}/8 modes, {m['high_quality']:.0%} high quality")
+        ax1.plot(run.losses[:, 0], lw=0.6, label="$L_D$")
+        ax1.plot(run.losses[:, 1], lw=0.6, label="$L_G$")
+        ax1.axhline(np.log(4), color="gray", ls=":", lw=1, label="log 4")
+        ax1.set(xlabel="generator step", ylabel="loss (nats)",
+                title=f"{steps} steps in {seconds:.1f} s")
+        ax1.legend(fontsize=8)
+        fig.tight_layout()
+        plt.show()
+        plt.close(fig)
+
+    out = widgets.interactive_output(draw, controls)
+    return widgets.VBox([widgets.HBox(list(controls.values())[:2]),
+                         widgets.HBox(list(controls.values())[2:]), out])

@@ -1,0 +1,293 @@
+"""GANs of multilayer perceptrons in PyTorch: the 8-Gaussian ring and digits (chapter 06).
+
+One training loop serves every variant in the chapter's ablation. The ingredients, each
+switched by a field of ``GANConfig``:
+
+- the non-saturating generator loss (Goodfellow et al. 2014), always on;
+- packing (PacGAN, Lin et al. 2018): the discriminator judges ``pack`` samples at once,
+  concatenated, so a generator that repeats itself is easy to spot;
+- a learning rate that decays linearly to 2% of its start over the run;
+- the latent distribution: ``"gaussian"`` z ~ N(0, I), or ``"mixture"``, a one-hot code
+  for one of ``n_components`` equally likely components beside small Gaussian noise.
+  A continuous G maps a connected latent space onto a connected set, so with Gaussian
+  z it must leave a trail of samples between separated modes; a discrete code lets it
+  jump (chapter 06 explains the argument and shows the trails).
+
+The ring metrics follow VEEGAN (Srivastava et al. 2017) and PacGAN: a sample is high
+quality if it lies within 3 standard deviations of its nearest centre; a mode is captured
+if it is the nearest centre of at least one high-quality sample.
+"""
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import asdict, dataclass, field, replace
+from importlib import resources
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import trange
+
+from ._checks import check_array, check_choice, check_float, check_int
+from .data import ring_centres
+from .gan import GENERATOR_LOSSES
+
+LATENTS = ("gaussian", "mixture")
+RING_STD = 0.01
+
+
+# ------------------------------------------------------------------------ metrics
+def ring_metrics(samples, centres=None, std: float = RING_STD) -> dict:
+    """Modes captured and the fraction of high-quality samples, plus two diagnostics.
+
+    ``counts[k]`` is the number of high-quality samples nearest centre k (mode balance);
+    ``spread`` is the root-mean-square per-axis distance of high-quality samples from
+    their centre: 0.974 ``std`` for samples drawn from the data (the cut at 3 std trims
+    their tails). A too-narrow generator has a smaller spread and scores a higher
+    high-quality fraction than the data itself.
+    """
+    samples = check_array("samples", samples, ndim=2)
+    if samples.shape[1] != 2 or len(samples) == 0:
+        raise ValueError(f"samples must have shape (n, 2) with n > 0, got {samples.shape}")
+    centres = ring_centres() if centres is None else check_array("centres", centres, ndim=2)
+    std = check_float("std", std, minimum=0.0, strict=True)
+    distance = np.linalg.norm(samples[:, None, :] - centres[None], axis=2)
+    nearest, d_min = distance.argmin(axis=1), distance.min(axis=1)
+    good = d_min < 3 * std
+    counts = np.bincount(nearest[good], minlength=len(centres))
+    spread = float(np.sqrt(np.mean(d_min[good] ** 2) / 2)) if good.any() else float("nan")
+    return {"modes": int((counts > 0).sum()), "high_quality": float(good.mean()),
+            "counts": counts.tolist(), "spread": spread}
+
+
+# ------------------------------------------------------------------------- models
+def mlp(sizes, out: nn.Module | None = None) -> nn.Sequential:
+    """Linear layers of the given sizes with ReLU between them (and ``out`` at the end)."""
+    layers = []
+    for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(n_in, n_out))
+        if k < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    if out is not None:
+        layers.append(out)
+    return nn.Sequential(*layers)
+
+
+@dataclass
+class GANConfig:
+    """A GAN recipe. The defaults are the chapter's recipe for the ring."""
+    steps: int = 6000
+    batch_size: int = 512
+    lr_g: float = 5e-4
+    lr_d: float = 5e-4
+    d_steps: int = 1               # discriminator updates per generator update
+    pack: int = 2                  # 1 = an ordinary discriminator
+    decay: bool = True             # linear learning-rate decay to 2%
+    latent: str = "mixture"
+    noise_dim: int = 2
+    n_components: int = 16         # mixture latent only
+    noise_std: float = 0.1         # mixture latent only: the Gaussian part's scale
+    hidden: int = 128
+    depth: int = 2                 # hidden layers in each player
+    generator_loss: str = "non-saturating"
+
+    def __post_init__(self):
+        for name in ("steps", "batch_size", "d_steps", "pack", "noise_dim",
+                     "n_components", "hidden", "depth"):
+            check_int(name, getattr(self, name), minimum=1)
+        for name in ("lr_g", "lr_d", "noise_std"):
+            check_float(name, getattr(self, name), minimum=0.0, strict=True)
+        check_choice("latent", self.latent, LATENTS)
+        check_choice("generator_loss", self.generator_loss, GENERATOR_LOSSES)
+
+    @property
+    def latent_dim(self) -> int:
+        return self.noise_dim + (self.n_components if self.latent == "mixture" else 0)
+
+    def with_(self, **changes) -> "GANConfig":
+        """A copy with some fields changed (for ablations)."""
+        return replace(self, **changes)
+
+
+class LatentSampler:
+    """Draws z for the generator: Gaussian, or a one-hot component code beside noise."""
+
+    def __init__(self, config: GANConfig, generator: torch.Generator):
+        self.config, self.generator = config, generator
+
+    def __call__(self, n: int) -> torch.Tensor:
+        c, rng = self.config, self.generator
+        device = rng.device
+        if c.latent == "gaussian":
+            return torch.randn(n, c.noise_dim, generator=rng, device=device)
+        component = torch.randint(0, c.n_components, (n,), generator=rng, device=device)
+        noise = c.noise_std * torch.randn(n, c.noise_dim, generator=rng, device=device)
+        return torch.cat([nn.functional.one_hot(component, c.n_components).float(), noise], 1)
+
+
+@dataclass
+class GANRun:
+    """A trained GAN: the generator, its latent sampler, the discriminator and a history."""
+    generator: nn.Module
+    sample_latent: LatentSampler
+    discriminator: nn.Module
+    config: GANConfig
+    losses: np.ndarray                              # (steps, 2): L_D and L_G
+    snapshots: list = field(default_factory=list)   # (step, samples) pairs
+
+    @torch.no_grad()
+    def sample(self, n: int) -> np.ndarray:
+        return self.generator(self.sample_latent(check_int("n", n, minimum=1))).cpu().numpy()
+
+
+def ring_sampler(generator: torch.Generator, std: float = RING_STD):
+    """Real data: fresh draws from the 8-Gaussian ring at every call (an endless dataset)."""
+    centres = torch.tensor(ring_centres(), dtype=torch.float32, device=generator.device)
+
+    def sample(n: int) -> torch.Tensor:
+        k = torch.randint(0, len(centres), (n,), generator=generator, device=generator.device)
+        return centres[k] + std * torch.randn(n, 2, generator=generator,
+                                              device=generator.device)
+    return sample
+
+
+def dataset_sampler(X, generator: torch.Generator):
+    """Real data: minibatches drawn with replacement from a fixed array ``X``."""
+    X = torch.as_tensor(check_array("X", X, ndim=2), dtype=torch.float32,
+                        device=generator.device)
+
+    def sample(n: int) -> torch.Tensor:
+        return X[torch.randint(0, len(X), (n,), generator=generator, device=generator.device)]
+    return sample
+
+
+def build_players(config: GANConfig, dim: int = 2, out: nn.Module | None = None):
+    """The generator (latent -> data, with ``out`` on top) and the discriminator
+    (``pack`` data points -> one logit), both ``depth`` hidden ReLU layers wide ``hidden``."""
+    c = config
+    G = mlp([c.latent_dim] + [c.hidden] * c.depth + [dim], out)
+    D = mlp([dim * c.pack] + [c.hidden] * c.depth + [1])
+    return G, D
+
+
+def train_gan(config: GANConfig | None = None, *, data=None, seed: int = 0,
+              snapshot_every: int = 0, n_snapshot: int = 1000,
+              device: str | torch.device = "cpu", progress: bool = False) -> GANRun:
+    """Train a GAN on the ring (``data=None``) or on the rows of an array ``data``.
+
+    Each step: ``d_steps`` Adam updates of the discriminator on a real and a fake batch,
+    then one Adam update of the generator. Both use beta1 = 0.5 (Radford et al. 2016).
+    With ``snapshot_every`` > 0 the run keeps ``n_snapshot`` generated samples every
+    that many steps (for animations), drawn from a fixed latent batch. ``device``
+    places the players, the data and the random numbers (``"cuda"`` for the GPU cell).
+    """
+    config = GANConfig() if config is None else config
+    if not isinstance(config, GANConfig):
+        raise TypeError(f"config must be a GANConfig, got {type(config).__name__}")
+    seed = check_int("seed", seed, minimum=0)
+    snapshot_every = check_int("snapshot_every", snapshot_every, minimum=0)
+    torch.manual_seed(seed)
+    device = torch.device(device)
+    rng = torch.Generator(device=device).manual_seed(seed)
+    if data is None:
+        sample_real, dim, out = ring_sampler(rng), 2, None
+    else:
+        data = check_array("data", data, ndim=2)
+        if data.min() < 0 or data.max() > 1:
+            raise ValueError("data must lie in [0, 1] (the generator ends in a sigmoid), "
+                             f"got values from {data.min():g} to {data.max():g}")
+        sample_real, dim, out = dataset_sampler(data, rng), data.shape[1], nn.Sigmoid()
+    c = config
+    G, D = build_players(c, dim, out)
+    G, D = G.to(device), D.to(device)
+    sample_latent = LatentSampler(c, rng)
+    opt_g = torch.optim.Adam(G.parameters(), lr=c.lr_g, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=c.lr_d, betas=(0.5, 0.999))
+    schedules = [torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda k: max(0.02, 1.0 - k / c.steps) if c.decay else 1.0)
+        for opt in (opt_g, opt_d)]
+    bce = nn.functional.binary_cross_entropy_with_logits
+    fixed_z = sample_latent(n_snapshot) if snapshot_every else None
+    losses, snapshots = np.zeros((c.steps, 2)), []
+
+    def judge(x):   # pack consecutive samples into one input of the discriminator
+        return D(x.reshape(-1, dim * c.pack))
+
+    for step in trange(c.steps, desc="steps", disable=not progress):
+        if fixed_z is not None and step % snapshot_every == 0:
+            with torch.no_grad():
+                snapshots.append((step, G(fixed_z).cpu().numpy()))
+        for _ in range(c.d_steps):
+            s_real = judge(sample_real(c.batch_size * c.pack))
+            with torch.no_grad():
+                fake = G(sample_latent(c.batch_size * c.pack))
+            s_fake = judge(fake)
+            loss_d = (bce(s_real, torch.ones_like(s_real))
+                      + bce(s_fake, torch.zeros_like(s_fake)))
+            opt_d.zero_grad()
+            loss_d.backward()
+            opt_d.step()
+        s_fake = judge(G(sample_latent(c.batch_size * c.pack)))
+        if c.generator_loss == "non-saturating":
+            loss_g = bce(s_fake, torch.ones_like(s_fake))          # -log D(G(z))
+        else:
+            loss_g = -bce(s_fake, torch.zeros_like(s_fake))        # log(1 - D(G(z)))
+        opt_g.zero_grad()
+        loss_g.backward()
+        opt_g.step()
+        for schedule in schedules:
+            schedule.step()
+        losses[step] = loss_d.item(), loss_g.item()
+    if fixed_z is not None:
+        with torch.no_grad():
+            snapshots.append((c.steps, G(fixed_z).cpu().numpy()))
+    return GANRun(G, sample_latent, D, copy.deepcopy(c), losses, snapshots)
+
+
+# The chapter's ablation: each row adds one ingredient to the one above; the last rows
+# take one back out of the recipe, or change the mixture's size.
+VANILLA = GANConfig(pack=1, decay=False, latent="gaussian")
+ABLATION = {
+    "vanilla GAN": VANILLA,
+    "+ packing (PacGAN2)": VANILLA.with_(pack=2),
+    "+ learning-rate decay": VANILLA.with_(pack=2, decay=True),
+    "+ mixture latent (recipe)": GANConfig(),
+    "recipe without packing": GANConfig(pack=1),
+    "recipe without decay": GANConfig(decay=False),
+    "recipe, 8 components": GANConfig(n_components=8),
+    "recipe, 64 components": GANConfig(n_components=64),
+}
+
+# The two ring generators the chapter loads: seed 0 of these rows of the benchmark.
+SHIPPED = {"gaussian": "+ learning-rate decay", "mixture": "+ mixture latent (recipe)"}
+
+
+def save_generators(runs: dict[str, GANRun], path) -> None:
+    """Store generators with their configs (plain types and tensors only)."""
+    torch.save({name: {"config": asdict(run.config), "state": run.generator.state_dict()}
+                for name, run in runs.items()}, path)
+
+
+def load_ring_generators() -> dict[str, GANRun]:
+    """The ring generators shipped with the package (``benchmarks/gan_ring.py``
+    ``--save-generators``), as runs without a discriminator or history."""
+    path = resources.files("dlbook") / "assets" / "ring_generators.pt"
+    with resources.as_file(path) as file:
+        stored = torch.load(file, weights_only=True)
+    runs = {}
+    for name, item in stored.items():
+        config = GANConfig(**item["config"])
+        G, _ = build_players(config)
+        G.load_state_dict(item["state"])
+        G.eval()
+        runs[name] = GANRun(G, LatentSampler(config, torch.Generator().manual_seed(0)),
+                            None, config, np.zeros((0, 2)))
+    return runs
+
+
+def benchmark_figures() -> dict:
+    """The figures of ``benchmarks/gan_ring.py --ablation`` as shipped with the package
+    (the chapter's ablation table: 5 seeds of the recipe take minutes, not seconds)."""
+    path = resources.files("dlbook") / "assets" / "gan_ring.json"
+    return json.loads(path.read_text())

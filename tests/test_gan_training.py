@@ -1,0 +1,127 @@
+import numpy as np
+import pytest
+
+from dlbook import data, gan_training
+from dlbook.gan_training import GANConfig, ring_metrics
+
+
+
+# ------------------------------------------------------------------------ metrics
+def test_metrics_on_samples_from_the_data():
+    X, modes = data.make_ring(20000, seed=1)
+    m = ring_metrics(X)
+    assert m["modes"] == 8
+    # |x - centre| / std is chi with 2 degrees of freedom: P(< 3) = 1 - exp(-9/2)
+    assert m["high_quality"] == pytest.approx(1 - np.exp(-4.5), abs=0.003)
+    # high-quality samples are the data cut at 3 std: r^2 / std^2 is exponential with
+    # mean 2 truncated at 9, so spread = std * sqrt(E[r^2 | r < 3] / 2)
+    tail = 9 * np.exp(-4.5) / (1 - np.exp(-4.5))
+    assert m["spread"] == pytest.approx(0.01 * np.sqrt((2 - tail) / 2), rel=0.01)
+    assert sum(m["counts"]) == round(m["high_quality"] * 20000)
+    assert min(m["counts"]) > 2000
+
+
+def test_metrics_with_known_answers():
+    centres = data.ring_centres()
+    # three samples exactly on centres 0, 0 and 5; one 0.02 away from centre 2 (inside 3
+    # std); one 0.05 away from centre 3 (outside); one at the origin (outside)
+    off = np.array([0.0, 0.02])
+    S = np.stack([centres[0], centres[0], centres[5], centres[2] + off,
+                  centres[3] + 2.5 * off, np.zeros(2)])
+    m = ring_metrics(S)
+    assert m["modes"] == 3
+    assert m["high_quality"] == pytest.approx(4 / 6)
+    assert m["counts"] == [2, 0, 1, 0, 0, 1, 0, 0]
+    assert m["spread"] == pytest.approx(np.sqrt(0.02 ** 2 / 4 / 2))
+
+
+def test_collapsed_generator_scores_one_mode():
+    S = data.ring_centres()[3] + 0.001 * np.random.default_rng(0).standard_normal((2500, 2))
+    m = ring_metrics(S)
+    assert (m["modes"], m["high_quality"]) == (1, 1.0)
+    assert m["spread"] < 0.002
+
+
+def test_metrics_bad_input():
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        ring_metrics(np.zeros((10, 3)))
+    with pytest.raises(ValueError, match="2 dimension"):
+        ring_metrics(np.zeros(10))
+    with pytest.raises(ValueError, match="std must be > 0"):
+        ring_metrics(np.zeros((4, 2)), std=0.0)
+
+
+# ------------------------------------------------------------------------- config
+def test_config_checks_and_latent_shapes():
+    with pytest.raises(ValueError, match="latent"):
+        GANConfig(latent="uniform")
+    with pytest.raises(ValueError, match="pack must be >= 1"):
+        GANConfig(pack=0)
+    with pytest.raises(ValueError, match="lr_d must be > 0"):
+        GANConfig(lr_d=0.0)
+    import torch
+    c = GANConfig(n_components=16, noise_dim=2, noise_std=0.1)
+    z = gan_training.LatentSampler(c, torch.Generator().manual_seed(0))(4000)
+    assert z.shape == (4000, c.latent_dim) == (4000, 18)
+    assert (z[:, :16].sum(1) == 1).all() and set(z[:, :16].unique().tolist()) == {0.0, 1.0}
+    assert z[:, 16:].std().item() == pytest.approx(0.1, rel=0.05)
+    assert c.with_(latent="gaussian").latent_dim == 2 and c.latent == "mixture"
+
+
+# ----------------------------------------------------------------------- training
+def test_ring_training_records_snapshots_and_losses():
+    run = gan_training.train_gan(GANConfig(steps=60, batch_size=32, hidden=16), seed=0,
+                                 snapshot_every=20, n_snapshot=100)
+    assert [s for s, _ in run.snapshots] == [0, 20, 40, 60]
+    assert run.snapshots[0][1].shape == (100, 2)
+    assert not np.allclose(run.snapshots[0][1], run.snapshots[-1][1])   # G was trained
+    assert run.losses.shape == (60, 2) and np.isfinite(run.losses).all()
+    assert run.sample(7).shape == (7, 2)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_gan_moves_its_samples_onto_the_data(seed):
+    """A blob at (0.75, 0.3): the sigmoid generator starts near (0.5, 0.5)."""
+    target = np.array([0.75, 0.3])
+    X = target + 0.05 * np.random.default_rng(seed).standard_normal((1000, 2))
+    config = GANConfig(steps=300, batch_size=64, hidden=32, pack=1, latent="gaussian",
+                       lr_g=2e-3, lr_d=2e-3)
+    untrained = gan_training.train_gan(config.with_(lr_g=1e-12, lr_d=1e-12), data=X,
+                                       seed=seed)
+    trained = gan_training.train_gan(config, data=X, seed=seed)
+    assert np.abs(untrained.sample(2000).mean(0) - target).max() > 0.15
+    assert np.abs(trained.sample(2000).mean(0) - target).max() < 0.1
+
+
+def test_gan_on_an_array_outputs_in_the_unit_interval():
+    X = np.random.default_rng(0).random((50, 6))
+    run = gan_training.train_gan(GANConfig(steps=20, batch_size=16, latent="gaussian",
+                                           pack=1, hidden=16), data=X)
+    S = run.sample(30)
+    assert S.shape == (30, 6) and (S > 0).all() and (S < 1).all()
+    with pytest.raises(ValueError, match=r"data must lie in \[0, 1\]"):
+        gan_training.train_gan(GANConfig(steps=1), data=X * 16)
+    with pytest.raises(TypeError, match="config must be a GANConfig"):
+        gan_training.train_gan({"steps": 10})
+
+
+def test_saved_benchmark_figures_match_the_ablation_table():
+    """The chapter's table is read from this file: it must cover the current variants."""
+    figures = gan_training.benchmark_figures()
+    assert list(figures["ablation"]) == list(gan_training.ABLATION)
+    recipe = figures["recipe"]
+    assert len(recipe["runs"]) == 5
+    assert recipe["mean_modes"] == np.mean([r["modes"] for r in recipe["runs"]])
+
+
+def test_shipped_generators_are_the_ones_the_chapter_describes():
+    runs = gan_training.load_ring_generators()
+    assert set(runs) == set(gan_training.SHIPPED)
+    for name, run in runs.items():
+        assert run.config == gan_training.ABLATION[gan_training.SHIPPED[name]]
+    import torch
+    torch.manual_seed(0)
+    mixture = ring_metrics(runs["mixture"].sample(2500))
+    gaussian = ring_metrics(runs["gaussian"].sample(2500))
+    assert mixture["modes"] == 8 and mixture["high_quality"] > 0.98
+    assert gaussian["high_quality"] < mixture["high_quality"] - 0.05    # the trails
