@@ -79,6 +79,8 @@ CHAPTER_PAGES = {
     "04_rnn": (4, 6, ("eq-rnn-step", "eq-bptt", "eq-bptt-grads", "eq-jacobian-product"),
                False),
     "05_vae": (5, 5, ("eq-elbo-gap", "eq-elbo", "eq-reparam", "eq-kl"), False),
+    "06_gan": (5, 4, ("eq-value", "eq-loss-d", "eq-loss-g-ns", "eq-dstar", "eq-js",
+                      "eq-grad-d", "eq-grad-g"), True),
     "07_project_sequences": (2, 4, (), False),
     "08_char_rnn": (1, 0, (), False),
 }
