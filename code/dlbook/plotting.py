@@ -162,22 +162,24 @@ def animate_gan_1d(snapshots, data_mean: float, data_std: float, dpi: int = 70):
     x = np.linspace(-5, 4, 600)
     p_data = gaussian_pdf(x, data_mean, data_std)
     fig, ax = plt.subplots(figsize=(6.4, 3.2), dpi=dpi)
-    twin = ax.twinx()
+    twin = ax.twinx()     # D(x) on the right; only its line changes between frames
+    d_line, = twin.plot(x, np.full_like(x, 0.5), color="k", lw=2, label="D(x)")
+    twin.set(ylim=(-0.02, 1.02), ylabel="D(x)")
 
     def draw(k):
         step, p = snapshots[k]
         ax.clear()
-        twin.clear()
         ax.fill_between(x, p_data, alpha=0.35, color="C0", label="$p_{data}$")
         ax.fill_between(x, gaussian_pdf(x, p["b"], max(abs(p["a"]), 1e-3)), alpha=0.35,
                         color="C3", label="$p_g$")
         ax.set(xlabel="x", ylabel="density", ylim=(0, 1.4))
-        twin.plot(x, sigmoid(discriminator_logit_1d(p, x)), color="k", lw=2)
-        twin.set(ylim=(-0.02, 1.02), ylabel="D(x)")
-        ax.legend(loc="upper left", fontsize=8)
+        d_line.set_ydata(sigmoid(discriminator_logit_1d(p, x)))
+        ax.legend(handles=ax.get_legend_handles_labels()[0] + [d_line], loc="upper left",
+                  fontsize=8)
         ax.set_title(f"step {step}: G(z) = {p['b']:.2f} + {p['a']:.2f} z", fontsize=10)
-        return []
+        return [d_line]
 
+    draw(0)               # lay out around real labels before the player takes over
     fig.tight_layout()
     animation = FuncAnimation(fig, draw, frames=len(snapshots), interval=200)
     plt.close(fig)
@@ -196,6 +198,7 @@ def animate_ring(snapshots, dpi: int = 70):
         plot_ring_samples(samples, ax=ax, title=f"step {step}")
         return []
 
+    draw(0)
     fig.tight_layout()
     animation = FuncAnimation(fig, draw, frames=len(snapshots), interval=250)
     plt.close(fig)
