@@ -5,6 +5,7 @@ that returns HTML instead of drawing.
 from __future__ import annotations
 
 import html
+import re
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -148,6 +149,23 @@ def plot_ring_samples(samples, ax=None, title: str | None = None, lim: float = 1
     if title:
         ax.set_title(title, fontsize=9)
     return dots
+
+
+def animation_html(animation, alt: str, default_mode: str = "once") -> str:
+    """An animation as matplotlib's JavaScript slider player, fit for the book's pages.
+
+    Three changes to matplotlib's HTML: the frame image gets ``alt`` (a description of the
+    whole animation), the slider gets an accessible name, and the player's link to a Font
+    Awesome CDN goes (the book's theme, and JupyterLab, already provide the icons; a page
+    of the book loads nothing from other hosts).
+    """
+    if not alt or not alt.strip():
+        raise ValueError("alt must describe the animation for readers who cannot see it")
+    player = animation.to_jshtml(default_mode=default_mode)
+    player = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">\s*', "",
+                    player)
+    player = player.replace('<img id="_anim_img', f'<img alt="{html.escape(alt)}" id="_anim_img')
+    return player.replace('class="anim-slider"', 'class="anim-slider" aria-label="frame"')
 
 
 def animate_gan_1d(snapshots, data_mean: float, data_std: float, dpi: int = 70):

@@ -1,0 +1,39 @@
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.animation import FuncAnimation  # noqa: E402
+
+from dlbook import plotting  # noqa: E402
+
+
+def test_animation_html_is_a_player_without_links_to_other_hosts():
+    fig, ax = plt.subplots()
+    line, = ax.plot([0, 1], [0, 1])
+    animation = FuncAnimation(fig, lambda k: line.set_ydata([0, k]), frames=3)
+    raw = animation.to_jshtml()
+    assert "maxcdn.bootstrapcdn.com" in raw          # what matplotlib itself emits
+    player = plotting.animation_html(animation, alt="A line that tilts up & up.")
+    plt.close(fig)
+    assert "://" not in player.replace("http://www.w3.org", "")
+    assert 'class="animation"' in player and player.count("data:image/png") == 3
+    assert '<img alt="A line that tilts up &amp; up." id="_anim_img' in player
+    assert 'aria-label="frame"' in player
+    with pytest.raises(ValueError, match="alt must describe"):
+        plotting.animation_html(animation, alt=" ")
+
+
+def test_widget_figures_are_shown_with_alt_text(capsys):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from dlbook import widgets
+    shown = []
+    shell = InteractiveShell.instance()
+    shell.display_pub.publish = lambda data, **kw: shown.append(data)
+    fig, ax = plt.subplots()
+    ax.plot([0, 1])
+    widgets.show_figure(fig, alt='A rising "line".')
+    html = shown[-1]["text/html"]
+    assert html.startswith('<img alt="A rising &quot;line&quot;." src="data:image/png;base64,')
+    assert not plt.get_fignums()                       # the figure was closed
