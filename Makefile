@@ -3,12 +3,14 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install book test lab execute benchmark clean
+.PHONY: help install browser vendor book test lab execute benchmark clean
 
 help:
 	@echo "make book       create .venv, install everything, build the HTML book into _build/html"
-	@echo "make test       run every test: package, notebooks (nbval), book build + HTML checks"
+	@echo "make test       run every test: package, notebooks (nbval), book build + HTML checks,"
+	@echo "                and every page in headless Chromium (installed with apt if missing)"
 	@echo "make lab        open Jupyter Lab on the chapters"
 	@echo "make execute    re-execute every notebook in place (refresh stored outputs)"
 	@echo "make benchmark  run every script in benchmarks/ (figures as JSON on each last line)"
@@ -23,11 +25,21 @@ $(STAMP): requirements.txt code/pyproject.toml
 	$(BIN)/python -m pip install --quiet -e code
 	touch $(STAMP)
 
-book: $(STAMP)
-	$(BIN)/jupyter-book build . --warningiserror --keep-going
+# The JavaScript the HTML serves itself (MathJax, RequireJS, the widget manager), pinned
+# in web/package.json and fetched from the npm registry at build time.
+vendor: $(STAMP)
+	$(BIN)/python tools/vendor.py
+
+# Debian's Chromium for the browser tests (a test tool's own browser download fails here).
+browser:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq chromium; }
+
+book: vendor
+	$(BIN)/jupyter-book build . --all --warningiserror --keep-going
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 lab: $(STAMP)
@@ -40,4 +52,4 @@ benchmark: $(STAMP)
 	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf _build
+	rm -rf _build web/build

@@ -1,33 +1,12 @@
 """Build the book with warnings as errors, then check the HTML it produced."""
 import re
-import subprocess
-import sys
-from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import HTML
 
 from test_notebooks import toc_files
-
-ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
-
-
-@pytest.fixture(scope="session")
-def build_log():
-    jb = Path(sys.executable).with_name("jupyter-book")
-    result = subprocess.run([str(jb), "build", str(ROOT), "--all", "--warningiserror",
-                             "--keep-going"], capture_output=True, text=True, timeout=900)
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-5000:]
-    return log
-
-
-@pytest.fixture(scope="session")
-def pages(build_log):
-    return {path: BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-            for path in HTML.rglob("*.html") if "_static" not in path.parts}
 
 
 def test_build_has_no_warnings(build_log):

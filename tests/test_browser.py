@@ -1,0 +1,207 @@
+"""The built book in a real headless Chromium: offline, typeset, interactive, accessible.
+
+Every page of the toc is served from _build/html on localhost and opened once; any request
+to another host is blocked and recorded. The tests then check what each visit saw. Needs
+Debian's chromium (.ci/run installs it) and axe-core (web/package.json, installed by
+tools/vendor.py). Screenshots go to _build/screenshots/.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import shutil
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from conftest import HTML, ROOT
+from test_notebooks import toc_files
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+PAGES = toc_files()
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(build_log):
+    handler = functools.partial(QuietHandler, directory=str(HTML))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: apt-get install chromium (.ci/run does this)")
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def _open(browser, url: str):
+    """A page in a fresh context that records console errors, failed requests and
+    (blocked) requests to any other host."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    record = {"errors": [], "failed": [], "blocked": [], "requests": 0}
+
+    def route(r):
+        record["requests"] += 1
+        parsed = urlparse(r.request.url)
+        if parsed.scheme in ("http", "https", "ws", "wss") and parsed.hostname not in LOCAL_HOSTS:
+            record["blocked"].append(r.request.url)
+            r.abort()
+        else:
+            r.continue_()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and record["errors"].append(m.text))
+    page.on("pageerror", lambda e: record["errors"].append(str(e)))
+    page.on("requestfailed", lambda r: record["failed"].append(r.url))
+    page.on("response", lambda r: r.status >= 400 and record["failed"].append(
+        f"{r.status} {r.url}"))
+    start = time.perf_counter()
+    page.goto(url, wait_until="load")
+    record["load_s"] = time.perf_counter() - start
+    return context, page, record
+
+
+def _visit(browser, server, entry: str) -> dict:
+    context, page, record = _open(browser, f"{server}/{entry}.html")
+    # MathJax typesets after load; its startup promise resolves when the page is done
+    page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+    has_widgets = page.locator("script[type='application/vnd.jupyter.widget-view+json']")
+    record["saved_widgets"] = has_widgets.count()
+    if record["saved_widgets"]:
+        page.wait_for_selector(".jupyter-widgets", timeout=20_000)
+        page.wait_for_timeout(500)
+    record["rendered_widgets"] = page.locator(".jupyter-widgets").count()
+    record["math"] = page.locator("mjx-container").count()
+    text = page.locator("article").inner_text()
+    record["raw_tex"] = [t for t in ("$$", "\\[", "\\begin{", "\\frac") if t in text]
+    record["images"] = page.evaluate("""() => [...document.querySelectorAll('article img')]
+        .map(img => ({src: img.src.slice(0, 60), alt: img.getAttribute('alt') || '',
+                      loaded: img.complete && img.naturalWidth > 0,
+                      caption: !!(img.closest('figure') &&
+                                  img.closest('figure').querySelector('figcaption'))}))""")
+    # each animation player: clicking "Next frame" must change the frame shown
+    record["players"] = []
+    for player in page.locator("div.animation").all():
+        image = player.locator("img")
+        before = image.get_attribute("src")
+        player.locator("button[title='Next frame']").click()
+        page.wait_for_timeout(100)
+        record["players"].append(image.get_attribute("src") != before)
+    # the download button's .ipynb and the launch buttons (links that leave the site
+    # only when clicked)
+    links = page.locator("a[href]").evaluate_all("els => els.map(e => e.href)")
+    record["downloads"] = {link: context.request.get(link).status
+                           for link in links if link.endswith(".ipynb")
+                           and urlparse(link).hostname in LOCAL_HOSTS}
+    record["launch"] = [link for link in links
+                        if "colab.research.google.com" in link or "mybinder.org" in link]
+    page.add_script_tag(path=str(AXE))
+    record["axe"] = page.evaluate("""async () => (await axe.run(document,
+        {resultTypes: ['violations']})).violations.map(v => ({id: v.id, impact: v.impact,
+        help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))""")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / f"{entry.replace('/', '__')}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    record["screenshot"] = shot
+    context.close()
+    return record
+
+
+@pytest.fixture(scope="session")
+def visits(browser, server):
+    return {entry: _visit(browser, server, entry) for entry in PAGES}
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_page_loads_offline_without_errors(visits, entry):
+    v = visits[entry]
+    assert not v["blocked"], f"requests to other hosts: {v['blocked']}"
+    assert not v["failed"], f"failed requests: {v['failed']}"
+    assert not v["errors"], f"console errors: {v['errors']}"
+
+
+@pytest.mark.parametrize("entry", [e for e in PAGES if e.startswith("chapters/")])
+def test_notebook_download_and_launch_links(visits, entry):
+    v = visits[entry]
+    notebook = entry.split("/")[-1] + ".ipynb"
+    assert any(link.endswith(notebook) for link in v["downloads"]), "no .ipynb download"
+    assert all(status == 200 for status in v["downloads"].values()), v["downloads"]
+    assert any("colab" in link for link in v["launch"]) and \
+        any("binder" in link for link in v["launch"]), v["launch"]
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_math_is_typeset(visits, entry):
+    v = visits[entry]
+    assert not v["raw_tex"], f"untypeset TeX left on the page: {v['raw_tex']}"
+    if entry != "intro":
+        assert v["math"] > 0, "no MathJax output on a chapter page"
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_saved_widgets_render(visits, entry):
+    v = visits[entry]
+    assert v["rendered_widgets"] >= v["saved_widgets"]
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_animation_players_step(visits, entry):
+    assert all(visits[entry]["players"]), "a player did not advance on 'Next frame'"
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_images_load_and_are_described(visits, entry):
+    for image in visits[entry]["images"]:
+        assert image["loaded"], f"image did not load: {image['src']}"
+        assert image["alt"].strip() or image["caption"], f"no alt or caption: {image['src']}"
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_no_serious_accessibility_violations(visits, entry):
+    serious = [v for v in visits[entry]["axe"] if v["impact"] in ("serious", "critical")]
+    assert not serious, json.dumps(serious, indent=1)
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_screenshot_is_saved(visits, entry):
+    shot = visits[entry]["screenshot"]
+    assert shot.exists() and shot.stat().st_size > 10_000
+
+
+def test_concept_map_is_drawn(visits):
+    """The concept map is a figure drawn by code (no Mermaid): its image must load."""
+    images = visits["chapters/02_concepts"]["images"]
+    assert any(image["alt"].startswith("A diagram of seven boxes") and image["loaded"]
+               for image in images)
+
+
+def test_search_finds_a_chapter_term(browser, server):
+    context, page, record = _open(browser, f"{server}/search.html?q=discriminator")
+    page.wait_for_selector("ul.search li a", timeout=20_000)
+    links = page.locator("ul.search li a").evaluate_all("els => els.map(e => e.href)")
+    context.close()
+    assert any("chapters/06_gan.html" in link for link in links), links
+    assert not record["blocked"] and not record["errors"]
