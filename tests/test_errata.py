@@ -1,0 +1,27 @@
+"""The errata page (errata.md, written by tools/errata.py) lists every erratum box."""
+import subprocess
+import sys
+
+from conftest import HTML, ROOT
+
+
+def test_errata_page_is_up_to_date():
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "errata.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_errata_page_links_to_every_box_in_the_built_book(pages):
+    # chapter pages only: the introduction shows a specimen box
+    chapters = {path: soup for path, soup in pages.items() if "chapters" in path.parts}
+    boxes = [(path, div["id"]) for path, soup in chapters.items()
+             for div in soup.select("div.admonition.erratum") if div.get("id")]
+    unlabelled = [path.name for path, soup in chapters.items()
+                  for div in soup.select("div.admonition.erratum") if not div.get("id")]
+    assert not unlabelled, f"erratum boxes without a :name: label in {unlabelled}"
+    assert len(boxes) >= 31
+    errata = pages[HTML / "errata.html"]
+    links = {a["href"] for a in errata.select("article a[href]")}
+    missing = [f"{path.relative_to(HTML)}#{box}" for path, box in boxes
+               if f"{path.relative_to(HTML).as_posix()}#{box}" not in links]
+    assert not missing, f"the errata page does not link to {missing}"
