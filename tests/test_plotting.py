@@ -20,6 +20,7 @@ def test_animation_html_is_a_player_without_links_to_other_hosts():
     assert 'class="animation"' in player and player.count("data:image/png") == 3
     assert '<img alt="A line that tilts up &amp; up." id="_anim_img' in player
     assert 'aria-label="frame"' in player
+    assert 'aria-label="Repetition mode: A line that tilts up &amp; up"' in player
     with pytest.raises(ValueError, match="alt must describe"):
         plotting.animation_html(animation, alt=" ")
 

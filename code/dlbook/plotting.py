@@ -154,10 +154,10 @@ def plot_ring_samples(samples, ax=None, title: str | None = None, lim: float = 1
 def animation_html(animation, alt: str, default_mode: str = "once") -> str:
     """An animation as matplotlib's JavaScript slider player, fit for the book's pages.
 
-    Three changes to matplotlib's HTML: the frame image gets ``alt`` (a description of the
-    whole animation), the slider gets an accessible name, and the player's link to a Font
-    Awesome CDN goes (the book's theme, and JupyterLab, already provide the icons; a page
-    of the book loads nothing from other hosts).
+    Changes to matplotlib's HTML: the frame image gets ``alt`` (a description of the whole
+    animation), the slider and the repetition-mode form get accessible names, and the
+    player's link to a Font Awesome CDN goes (the book's theme, and JupyterLab, already
+    provide the icons; a page of the book loads nothing from other hosts).
     """
     if not alt or not alt.strip():
         raise ValueError("alt must describe the animation for readers who cannot see it")
@@ -165,6 +165,11 @@ def animation_html(animation, alt: str, default_mode: str = "once") -> str:
     player = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">\s*', "",
                     player)
     player = player.replace('<img id="_anim_img', f'<img alt="{html.escape(alt)}" id="_anim_img')
+    # each player's form is a landmark: name it after its animation so that two players on
+    # one page stay distinguishable
+    topic = html.escape(alt.split(":")[0].split(".")[0][:60])
+    player = player.replace('aria-label="Repetition mode"',
+                            f'aria-label="Repetition mode: {topic}"')
     return player.replace('class="anim-slider"', 'class="anim-slider" aria-label="frame"')
 
 
