@@ -75,7 +75,8 @@ def jensen_shannon(p, q, dx: float) -> float:
 
 # ----------------------------------------------------------- the 1-D GAN in NumPy
 def sigmoid(s):
-    # written with tanh so that large |s| neither overflows nor loses the tail
+    # written with tanh so that a large negative s does not overflow exp(-s); far out
+    # (|s| > 36) it rounds to exactly 0 or 1, which the losses avoid by using softplus
     return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(s, dtype=float)))
 
 

@@ -137,7 +137,8 @@ def plot_gan_densities(x, p_data, p_g, D, ax=None):
 
 def plot_ring_samples(samples, ax=None, title: str | None = None, lim: float = 1.35,
                       std: float = 0.01):
-    """Generated samples on the 8-Gaussian ring, with each centre's 3-std circle."""
+    """Generated samples on the 8-Gaussian ring, with a circle around each centre (radius
+    3 std, the high-quality threshold, but at least 0.04 so that it stays visible)."""
     from .data import ring_centres
 
     ax = _axes(ax, figsize=(3.4, 3.4))
