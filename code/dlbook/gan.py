@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from ._checks import check_array, check_choice, check_float, check_int
+from .activations import sigmoid
 
 GENERATOR_LOSSES = ("non-saturating", "saturating")
 D_PARAMS, G_PARAMS = ("c", "u", "v"), ("a", "b")
@@ -74,12 +75,6 @@ def jensen_shannon(p, q, dx: float) -> float:
 
 
 # ----------------------------------------------------------- the 1-D GAN in NumPy
-def sigmoid(s):
-    # written with tanh so that a large negative s does not overflow exp(-s); far out
-    # (|s| > 36) it rounds to exactly 0 or 1, which the losses avoid by using softplus
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(s, dtype=float)))
-
-
 def init_gan_1d(a: float = 0.3, b: float = -3.0) -> dict[str, float]:
     """Generator N(b, a^2); discriminator D = 1/2 everywhere (c = u = v = 0)."""
     return {"a": check_float("a", a), "b": check_float("b", b), "c": 0.0, "u": 0.0, "v": 0.0}
