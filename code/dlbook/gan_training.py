@@ -19,7 +19,6 @@ if it is the nearest centre of at least one high-quality sample.
 """
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
@@ -131,7 +130,7 @@ class GANRun:
     """A trained GAN: the generator, its latent sampler, the discriminator and a history."""
     generator: nn.Module
     sample_latent: LatentSampler
-    discriminator: nn.Module
+    discriminator: nn.Module | None                 # None for a loaded generator
     config: GANConfig
     losses: np.ndarray                              # (steps, 2): L_D and L_G
     snapshots: list = field(default_factory=list)   # (step, samples) pairs
@@ -242,7 +241,7 @@ def train_gan(config: GANConfig | None = None, *, data=None, seed: int = 0,
     if fixed_z is not None:
         with torch.no_grad():
             snapshots.append((c.steps, G(fixed_z).cpu().numpy()))
-    return GANRun(G, sample_latent, D, copy.deepcopy(c), losses, snapshots)
+    return GANRun(G, sample_latent, D, c, losses, snapshots)
 
 
 # The chapter's ablation: each row adds one ingredient to the one above; the last rows
