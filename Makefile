@@ -5,12 +5,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install browser vendor book test lab execute benchmark clean
+.PHONY: help install browser vendor book assignments test lab execute benchmark clean
 
 help:
 	@echo "make book       create .venv, install everything, build the HTML book into _build/html"
 	@echo "make test       run every test: package, notebooks (nbval), book build + HTML checks,"
 	@echo "                and every page in headless Chromium (installed with apt if missing)"
+	@echo "make assignments  write the student versions of the assignments (nbgrader)"
 	@echo "make lab        open Jupyter Lab on the chapters"
 	@echo "make execute    re-execute every notebook in place (refresh stored outputs)"
 	@echo "make benchmark  run every script in benchmarks/ (figures as JSON on each last line)"
@@ -38,6 +39,11 @@ browser:
 book: vendor
 	$(BIN)/jupyter-book build . --all --warningiserror --keep-going
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
+
+# The student versions of the autograded assignments, written by nbgrader from
+# assignments/source/ into assignments/release/ (the instructor guide explains the rest).
+assignments: $(STAMP)
+	$(BIN)/python tools/assignments.py generate
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest

@@ -25,7 +25,8 @@ def test_there_are_notebooks():
     assert NOTEBOOKS, "no chapter notebooks found"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+@pytest.mark.parametrize("path", NOTEBOOKS + notebooks.assignment_paths(),
+                         ids=IDS + [p.name for p in notebooks.assignment_paths()])
 def test_executed_top_to_bottom_in_one_fresh_kernel(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     counts = [c.get("execution_count") for c in nb["cells"] if c["cell_type"] == "code"]

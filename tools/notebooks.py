@@ -3,6 +3,10 @@
     python tools/notebooks.py sync              # rewrite every setup cell from _config.yml
     python tools/notebooks.py execute [PATHS]   # re-execute in place (all by default)
 
+"All" is every chapter and every assignment's source notebook. Only chapters have the
+setup cell: the assignments import nothing but NumPy and PyTorch, so that their student
+versions open on Colab as they are.
+
 Execution uses a fresh kernel per notebook, in the notebook's own folder, saves widget
 state (so the static book shows the widgets) and records no timestamps (so a re-run
 changes a notebook only where its outputs changed).
@@ -19,6 +23,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_GLOBS = ("chapters/*.ipynb",)
+ASSIGNMENT_GLOB = "assignments/source/*/*.ipynb"
 
 SETUP_TEMPLATE = '''\
 # Setup, the same in every chapter. On Colab this installs the book's package;
@@ -51,6 +56,10 @@ def notebook_paths() -> list[Path]:
     return sorted(p for pattern in NOTEBOOK_GLOBS for p in ROOT.glob(pattern))
 
 
+def assignment_paths() -> list[Path]:
+    return sorted(ROOT.glob(ASSIGNMENT_GLOB))
+
+
 def first_code_cell(nb):
     return next(cell for cell in nb.cells if cell.cell_type == "code")
 
@@ -58,7 +67,7 @@ def first_code_cell(nb):
 def sync_setup_cells(paths=None) -> list[Path]:
     """Rewrite each notebook's first code cell to the template; return those changed."""
     expected, changed = setup_cell_source(), []
-    for path in paths or notebook_paths():
+    for path in notebook_paths() if paths is None else paths:
         nb = nbformat.read(path, as_version=4)
         cell = first_code_cell(nb)
         if cell.source != expected:
@@ -96,8 +105,9 @@ def main(argv=None) -> int:
         for path in sync_setup_cells():
             print(f"updated setup cell: {path.relative_to(ROOT)}")
         return 0
-    sync_setup_cells(args.paths or None)
-    for path in args.paths or notebook_paths():
+    paths = [p.resolve() for p in args.paths] or notebook_paths() + assignment_paths()
+    sync_setup_cells([p for p in paths if p in notebook_paths()])
+    for path in paths:
         print(f"executing {path} ...", flush=True)
         print(f"  done in {execute(path):.1f} s", flush=True)
     return 0

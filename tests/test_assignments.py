@@ -1,0 +1,194 @@
+"""The autograded assignments: student versions are clean and current, and nbgrader grades
+full, empty, partial, broken and never-ending submissions as it should.
+
+The source notebooks themselves (solutions and all tests) run under nbval, like the
+chapters (pytest.ini lists assignments/source).
+"""
+import re
+import shutil
+
+import nbformat
+import pytest
+
+import assignments  # tools/assignments.py
+
+NAMES = assignments.assignment_names()
+COURSE = assignments.COURSE
+FULL_MARKS = 10
+
+# Partly correct submissions, one per assignment: which answers are filled in, and how.
+# "solution" is the source's answer; other strings are a student's own (wrong) code.
+# Every other answer stays the stub, which raises NotImplementedError.
+NAIVE_ELBO = '''
+def negative_elbo(x, x_logits, mu, logvar):
+    p = torch.sigmoid(x_logits)            # rounds to 0 or 1 for large logits
+    log_px = torch.sum(x * torch.log(p) + (1 - x) * torch.log(1 - p), dim=1)
+    return torch.mean(-log_px + gaussian_kl(mu, logvar))
+'''
+NAIVE_D_LOSS = '''
+def discriminator_loss(real_logits, fake_logits):
+    return -(torch.log(torch.sigmoid(real_logits)).mean()
+             + torch.log(1 - torch.sigmoid(fake_logits)).mean())
+'''
+IN_PLACE_CLIP = '''
+def clip_by_global_norm(grads, max_norm):
+    norm = float(np.sqrt(sum(np.sum(g ** 2) for g in grads.values())))
+    if norm > max_norm:
+        for g in grads.values():
+            g *= max_norm / norm           # changes the caller's arrays
+    return grads, norm
+'''
+GREEDY_SAMPLER = '''
+def sample(p, rng):
+    return int(np.argmax(p))               # the most likely index, never a sample
+'''
+PARTIAL = {
+    "a03_backprop": ({"linear_backward": "solution", "tanh_backward": "solution"},
+                     {"test_loss_and_gradients_example", "test_loss_and_gradients_hidden",
+                      "test_train_example", "test_train_hidden"}),
+    "a04_bptt": ({"rnn_step": "solution", "rnn_step_backward": "solution",
+                  "clip_by_global_norm": IN_PLACE_CLIP},
+                 {"test_bptt_example", "test_bptt_hidden", "test_clip_hidden"}),
+    "a05_vae": ({"reparameterize": "solution", "gaussian_kl": "solution",
+                 "negative_elbo": NAIVE_ELBO},
+                {"test_negative_elbo_hidden", "test_train_step_example",
+                 "test_train_step_hidden"}),
+    "a06_gan": ({"discriminator_loss": NAIVE_D_LOSS, "generator_loss": "solution"},
+                {"test_discriminator_loss_hidden", "test_js_example", "test_js_hidden",
+                 "test_train_step_example", "test_train_step_hidden"}),
+    "a08_sampling": ({"softmax": "solution", "sample": GREEDY_SAMPLER, "top_k": "solution",
+                      "generate": "solution"},
+                     {"test_sample_example", "test_sample_hidden", "test_generate_hidden"}),
+}
+# Two broken a03 submissions: a syntax error in the last answer, and an answer that never
+# returns. Each loses exactly the 3 points of the question it breaks.
+SYNTAX_ERROR = "def train(X, y, hidden=16, lr=1.0, steps=1000, seed=0)\n    return None\n"
+ENDLESS = "def train(X, y, hidden=16, lr=1.0, steps=1000, seed=0):\n    while True:\n        pass\n"
+BROKEN_CELL_TIMEOUT = 5   # seconds per cell for this run, so the endless loop costs 2 x 5 s
+
+
+def cells_and_points(nb):
+    return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"].get("points", 0)
+            for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+
+
+@pytest.fixture(scope="module")
+def graded():
+    """Grade every kind of submission of every assignment in a scratch course."""
+    course = assignments.scratch_course()
+    seconds = {}
+    try:
+        for name in NAMES:
+            all_answers = assignments.submission(course, name)
+            assignments.submit(course, name, "solution", all_answers)
+            assignments.submit(course, name, "untouched",
+                               assignments.submission(course, name, answers={}))
+            answers, _ = PARTIAL[name]
+            assignments.submit(course, name, "partial",
+                               assignments.submission(course, name, answers))
+            if name == "a03_backprop":
+                for student, code in [("syntax_error", SYNTAX_ERROR), ("endless", ENDLESS)]:
+                    nb = assignments.submission(course, name,
+                                                {k: "solution" for k in PARTIAL[name][0]}
+                                                | {"loss_and_gradients": "solution",
+                                                   "train": code})
+                    assignments.submit(course, name, student, nb)
+                seconds[name] = assignments.autograde(course, name, BROKEN_CELL_TIMEOUT)
+            else:
+                seconds[name] = assignments.autograde(course, name)
+        yield {name: assignments.grades(course, name) for name in NAMES}, seconds
+    finally:
+        shutil.rmtree(course, ignore_errors=True)
+
+
+def test_there_are_five_assignments():
+    assert NAMES == ["a03_backprop", "a04_bptt", "a05_vae", "a06_gan", "a08_sampling"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_question_has_visible_and_hidden_tests_worth_ten_points(name):
+    nb = nbformat.read(assignments.notebook_path(COURSE, "source", name), as_version=4)
+    points = cells_and_points(nb)
+    assert sum(points.values()) == FULL_MARKS
+    solutions = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    assert len(solutions) == 4
+    for cell in solutions:
+        grade_id = cell.metadata["nbgrader"]["grade_id"]
+        assert "### BEGIN SOLUTION" in cell.source
+        after = nb.cells[nb.cells.index(cell) + 1:]
+        visible = next(c for c in after if c.metadata["nbgrader"].get("grade"))
+        between = after[:after.index(visible)]
+        assert not any(c.metadata["nbgrader"].get("solution") for c in between), grade_id
+        assert "HIDDEN" not in visible.source and "print(" in visible.source
+    hidden = [c for c in nb.cells if "### BEGIN HIDDEN TESTS" in c.source]
+    assert len(hidden) == 4
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_student_version_has_no_solution_and_no_hidden_test(name):
+    source = nbformat.read(assignments.notebook_path(COURSE, "source", name), as_version=4)
+    student = nbformat.read(assignments.notebook_path(COURSE, "release", name), as_version=4)
+    text = "\n".join(c.source for c in student.cells)
+    assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
+    code = [c for c in student.cells if c.cell_type == "code"]
+    assert sum("raise NotImplementedError()" in c.source for c in code) == 4
+    assert all(not c.outputs for c in code)
+    # no line of any solution or hidden test survives, unless the source also has it
+    # outside them (a visible test may call a function as a hidden one does)
+    hidden = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.DOTALL)
+    source_text = "\n".join(c.source for c in source.cells)
+    secret = "".join(assignments.SOLUTION.findall(source_text) + hidden.findall(source_text))
+    public = assignments.SOLUTION.sub("", hidden.sub("", source_text))
+
+    def lines(text):
+        return {line.strip() for line in text.splitlines() if len(line.strip()) > 12}
+
+    leaked = (lines(secret) - lines(public)) & lines(text)
+    assert not leaked, leaked
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_student_version_needs_only_what_colab_has(name):
+    # Students on Colab open the student notebook as is: no package of this book to
+    # install, only NumPy, PyTorch and the standard library.
+    student = nbformat.read(assignments.notebook_path(COURSE, "release", name), as_version=4)
+    imports = {m for c in student.cells if c.cell_type == "code"
+               for m in re.findall(r"^(?:from|import) (\w+)", c.source, re.MULTILINE)}
+    assert imports <= {"math", "numpy", "torch"}, imports
+
+
+def test_student_versions_are_current():
+    assert assignments.out_of_date() == [], "run `make assignments`"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_solution_scores_full_marks(graded, name):
+    result = graded[0][name]["solution"]
+    assert result["score"] == result["max_score"] == FULL_MARKS, result
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_untouched_student_version_scores_zero(graded, name):
+    result = graded[0][name]["untouched"]
+    assert result["score"] == 0 and result["max_score"] == FULL_MARKS, result
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_partial_submission_scores_the_tests_it_passes(graded, name):
+    result = graded[0][name]["partial"]
+    _, failing = PARTIAL[name]
+    source = nbformat.read(assignments.notebook_path(COURSE, "source", name), as_version=4)
+    points = cells_and_points(source)
+    assert {cell for cell, score in result["cells"].items() if score == 0} == failing
+    expected = sum(p for cell, p in points.items() if cell not in failing)
+    assert 0 < result["score"] == expected < FULL_MARKS
+
+
+@pytest.mark.parametrize("student", ["syntax_error", "endless"])
+def test_broken_submissions_are_graded_not_fatal(graded, student):
+    # A syntax error fails its cell; an endless loop is interrupted after the cell time
+    # limit. Either way only the train tests (3 points) are lost and grading finishes.
+    result = graded[0]["a03_backprop"][student]
+    zero = {cell for cell, score in result["cells"].items() if score == 0}
+    assert zero == {"test_train_example", "test_train_hidden"}
+    assert result["score"] == FULL_MARKS - 3
