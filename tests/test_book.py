@@ -4,7 +4,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import HTML
+from conftest import HTML, ROOT
 
 from test_notebooks import toc_files
 
@@ -80,3 +80,41 @@ def test_model_chapter_shows_figures_widget_equations_and_errata(pages, chapter)
     for label in equations:
         assert soup.find(id=f"equation-{label}"), f"equation {label} is not numbered"
         assert soup.select(f"a[href='#equation-{label}']"), f"{label} is never referenced"
+
+
+@pytest.mark.parametrize("chapter", ["02_concepts", *sorted(CHAPTER_PAGES)])
+def test_code_chapter_ends_with_numbered_exercises_and_folded_solutions(pages, chapter):
+    soup = pages[HTML / "chapters" / f"{chapter}.html"]
+    exercises = soup.select("div.exercise.admonition")
+    assert len(exercises) >= 3
+    # numbered through the whole book, so each number names one exercise
+    numbers = [int(e.select_one(".caption-number").get_text(strip=True).split()[-1])
+               for e in exercises]
+    assert numbers == list(range(numbers[0], numbers[0] + len(exercises)))
+    assert all(e.get("id", "").startswith(f"ex-{chapter[:2]}-") for e in exercises)
+    solutions = soup.select("div.solution.admonition")
+    assert len(solutions) == len(exercises)
+    assert all("dropdown" in s["class"] for s in solutions), "a solution is not folded"
+    solved = [s.select_one(".admonition-title a")["href"] for s in solutions]
+    assert solved == [f"#{e['id']}" for e in exercises], "each exercise, one solution, in order"
+    # the exercises close the chapter: nothing but the references comes after them
+    section = exercises[0].find_parent("section")
+    assert section.get("id") == "exercises"
+    assert [s.get("id") for s in section.find_next_siblings("section")] == ["references"]
+
+
+def test_instructor_guide_links_every_assignment_on_colab(pages):
+    from notebooks import repository_url
+
+    soup = pages[HTML / "instructors.html"]
+    colab = "https://colab.research.google.com/github/"
+    links = {a["href"] for a in soup.select(f"a[href^='{colab}']")}
+    repository = repository_url().removeprefix("https://github.com/")
+    expected = {f"{colab}{repository}/blob/main/assignments/release/{name}/{name}.ipynb"
+                for name in sorted(p.name for p in (ROOT / "assignments" / "release").iterdir())}
+    assert len(expected) == 5 and links == expected
+    for chapter in ("03_neural_networks", "04_rnn", "05_vae", "06_gan", "08_char_rnn"):
+        assert soup.select(f"a[href$='chapters/{chapter}.html']"), chapter
+    text = soup.get_text()
+    for step in ("make assignments", "nbgrader autograde", "nbgrader export", "Docker"):
+        assert step in text
