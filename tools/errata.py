@@ -1,4 +1,4 @@
-"""Write errata.md, the book's list of every erratum box, from the chapter notebooks.
+"""Write errata.md, the book's list of every erratum box, from the chapter pages.
 
 Each chapter corrects the article in admonitions written as
 
@@ -41,23 +41,30 @@ a box.)
 """
 
 
-def toc_notebooks() -> list[Path]:
+def toc_pages() -> list[Path]:
+    """The chapter pages in toc order: notebooks, and the prose pages written in MyST."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     files = [chapter["file"] for part in toc.get("parts", []) for chapter in part["chapters"]]
-    return [ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").exists()]
+    return [ROOT / f"{f}{ext}" for f in files for ext in (".ipynb", ".md")
+            if f.startswith("chapters/") and (ROOT / f"{f}{ext}").exists()]
+
+
+def markdown_sources(path: Path) -> list[str]:
+    if path.suffix == ".md":
+        return [path.read_text(encoding="utf-8")]
+    nb = nbformat.read(path, as_version=4)
+    return [cell.source for cell in nb.cells if cell.cell_type == "markdown"]
 
 
 def find_errata() -> list[tuple[str, str, str]]:
     """(chapter title, article location, label) for every box, in toc order."""
     rows = []
-    for path in toc_notebooks():
-        nb = nbformat.read(path, as_version=4)
-        title = next(line[2:].strip() for cell in nb.cells if cell.cell_type == "markdown"
-                     for line in cell.source.splitlines() if line.startswith("# "))
-        for cell in nb.cells:
-            if cell.cell_type == "markdown":
-                rows += [(title, m["where"].strip(), m["label"])
-                         for m in BOX.finditer(cell.source)]
+    for path in toc_pages():
+        sources = markdown_sources(path)
+        title = next(line[2:].strip() for source in sources
+                     for line in source.splitlines() if line.startswith("# "))
+        for source in sources:
+            rows += [(title, m["where"].strip(), m["label"]) for m in BOX.finditer(source)]
     return rows
 
 

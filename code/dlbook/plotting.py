@@ -390,3 +390,47 @@ def coloured_text_html(text: str, values, max_width: int = 900) -> str:
         spans.append(f'<span style="background: rgba({rgb},{abs(v):.2f})">{shown}</span>')
     return (f'<div style="font-family: monospace; font-size: 12px; line-height: 1.5; '
             f'max-width: {max_width}px">{"".join(spans)}</div>')
+
+
+TIMELINE_COLORS = {"education": "#93c5fd", "position": "#fca5a5", "research": "#1d4ed8",
+                   "teaching": "#15803d", "code": "#7c3aed", "essay": "#b45309"}
+
+
+def plot_timeline(events, ax=None, first_year: int = 2004, last_year: int = 2027):
+    """One lane per kind of event (timeline.KINDS): spans as bars, dated items as dots.
+
+    Items of the same lane and year are spread across that year, and their labels cycle
+    through four heights (two above the lane, two below) so that neighbours stay legible.
+    """
+    from .timeline import KINDS, check_events, events_of
+
+    check_events(events)
+    ax = _axes(ax, figsize=(11, 6.5))
+    lanes = [k for k in KINDS if events_of(k, events)]
+    spacing, offsets = 1.6, (0.3, -0.3, 0.62, -0.62)
+    for row, kind in enumerate(reversed(lanes)):
+        y, color = row * spacing, TIMELINE_COLORS[kind]
+        items = events_of(kind, events)
+        dated = [e for e in items if e.end is None]
+        for event in (e for e in items if e.end is not None):
+            ax.barh(y, event.end - event.start, left=event.start, height=0.55, color=color,
+                    edgecolor="#374151", linewidth=0.6)
+            ax.text((event.start + event.end) / 2, y, event.label, ha="center",
+                    va="center", fontsize=7.5)
+        for i, event in enumerate(dated):
+            same_year = [e for e in dated if e.start == event.start]
+            x = event.start + (same_year.index(event) + 1) / (len(same_year) + 1)
+            dy = offsets[i % len(offsets)]
+            ax.plot(x, y, "o", color=color, ms=6)
+            ax.plot([x, x], [y, y + dy * 0.8], color=color, lw=0.6)
+            ax.text(x, y + dy, event.label, ha="center", va="bottom" if dy > 0 else "top",
+                    fontsize=7, color="#111827")
+    ax.set_yticks([row * spacing for row in range(len(lanes))], list(reversed(lanes)))
+    ax.set_xlim(first_year, last_year)
+    ax.set_ylim(-1.1, (len(lanes) - 1) * spacing + 1.1)
+    ax.set_xticks(range(first_year + 1, last_year, 2))
+    ax.grid(axis="x", color="#e5e7eb", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    return ax
