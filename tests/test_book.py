@@ -82,7 +82,11 @@ def test_model_chapter_shows_figures_widget_equations_and_errata(pages, chapter)
         assert soup.select(f"a[href='#equation-{label}']"), f"{label} is never referenced"
 
 
-@pytest.mark.parametrize("chapter", ["02_concepts", *sorted(CHAPTER_PAGES)])
+CODE_CHAPTERS = sorted(["01_karpathy", "02_concepts", *CHAPTER_PAGES, "09_applications",
+                        "10_resources", "11_future"])
+
+
+@pytest.mark.parametrize("chapter", CODE_CHAPTERS)
 def test_code_chapter_ends_with_numbered_exercises_and_folded_solutions(pages, chapter):
     soup = pages[HTML / "chapters" / f"{chapter}.html"]
     exercises = soup.select("div.exercise.admonition")
@@ -118,3 +122,27 @@ def test_instructor_guide_links_every_assignment_on_colab(pages):
     text = soup.get_text()
     for step in ("make assignments", "nbgrader autograde", "nbgrader export", "Docker"):
         assert step in text
+
+
+def test_every_notebook_chapter_is_a_code_chapter_with_exercises():
+    notebooks = sorted(p.stem for p in (HTML.parent.parent / "chapters").glob("*.ipynb"))
+    assert notebooks == CODE_CHAPTERS
+
+
+def test_glossary_has_both_languages_and_chapters_link_to_it(pages):
+    glossary = pages[HTML / "chapters" / "12_faq.html"]
+    terms = {dt.get_text(strip=True).rstrip("#") for dt in glossary.select("dl.glossary dt")}
+    assert {"neural network", "神经网络", "GAN", "生成对抗网络"} <= terms
+    for chapter in ("02_concepts", "03_neural_networks", "04_rnn", "05_vae", "06_gan",
+                    "07_project_sequences", "08_char_rnn"):
+        soup = pages[HTML / "chapters" / f"{chapter}.html"]
+        assert soup.select("a[href*='12_faq.html#term-']"), f"{chapter} uses no glossary term"
+
+
+def test_bibliography_page_lists_every_entry_of_the_bibliography(pages):
+    from bibliography import entries
+
+    page = pages[HTML / "chapters" / "13_references.html"]
+    section = page.find(id="every-work-cited-in-this-book")
+    listed = section.select("div.citation[role=doc-biblioentry]")
+    assert len(listed) == len(entries())
