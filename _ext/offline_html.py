@@ -8,6 +8,10 @@
   `const THEBE_JS_URL` is a console error on every page.
 - Starts the theme in "auto" (light/dark from the reader's system) instead of an empty
   mode, which the theme reports as a console error on a first visit.
+- Gives bibliography entries the ARIA role their list needs: docutils writes
+  `role="list"` on a citation list but `role="doc-biblioentry"` (a deprecated role) on
+  its items, and a list whose items are not `listitem`s is announced wrongly by screen
+  readers (axe reports it as critical).
 """
 from __future__ import annotations
 
@@ -37,8 +41,19 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     scripts[:] = unique
 
 
+def _fix_citation_roles(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        if 'role="doc-biblioentry"' in html:
+            page.write_text(html.replace('role="doc-biblioentry"', 'role="listitem"'),
+                            encoding="utf-8")
+
+
 def setup(app):
     app.connect("config-inited", _set_default_mode)
+    app.connect("build-finished", _fix_citation_roles)
     app.add_js_file(None, body=SCRIPT, priority=100)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
