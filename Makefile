@@ -41,7 +41,7 @@ book: vendor
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
 
 # The student versions of the autograded assignments, written by nbgrader from
-# assignments/source/ into assignments/release/ (the instructor guide explains the rest).
+# assignments/source/ into assignments/student/ (the instructor guide explains the rest).
 assignments: $(STAMP)
 	$(BIN)/python tools/assignments.py generate
 

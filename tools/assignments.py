@@ -1,12 +1,12 @@
 """The autograded assignments, driven through nbgrader (assignments/ is its course folder).
 
-    python tools/assignments.py generate   # student versions into assignments/release/
-    python tools/assignments.py check      # fail if assignments/release/ is out of date
+    python tools/assignments.py generate   # student versions into assignments/student/
+    python tools/assignments.py check      # fail if assignments/student/ is out of date
 
 The source notebooks in assignments/source/ hold the solutions (between
 ``### BEGIN SOLUTION`` and ``### END SOLUTION``) and every test, the hidden ones between
 ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``. nbgrader writes the student
-versions from them; nothing in release/ is edited by hand. The helpers below also build
+versions from them; nothing in student/ is edited by hand. The helpers below also build
 submissions and grade them in a scratch copy of the course (the tests and
 benchmarks/grading.py use them), so the real course folder keeps no grading state.
 """
@@ -27,6 +27,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "assignments"
+STUDENT = "student"      # nbgrader's release_directory (nbgrader_config.py)
 SOLUTION = re.compile(r"^[ \t]*### BEGIN SOLUTION\n(.*?)^[ \t]*### END SOLUTION\n?",
                       re.DOTALL | re.MULTILINE)
 
@@ -56,11 +57,11 @@ def nbgrader(course: Path, *args: str, timeout: float = 1800) -> subprocess.Comp
 
 
 def generate(course: Path = COURSE, names: list[str] | None = None) -> list[Path]:
-    """Write the student version of each assignment into ``course/release``."""
+    """Write the student version of each assignment into ``course/student``."""
     written = []
     for name in names or assignment_names(course):
         nbgrader(course, "generate_assignment", name, "--force")
-        written.append(notebook_path(course, "release", name))
+        written.append(notebook_path(course, STUDENT, name))
     return written
 
 
@@ -93,7 +94,7 @@ def submission(course: Path, name: str, answers: dict[str, str] | None = None):
     unknown = set(answers) - set(solved)
     if unknown:
         raise KeyError(f"{name} has no solution cells {sorted(unknown)}")
-    nb = copy.deepcopy(nbformat.read(notebook_path(course, "release", name), as_version=4))
+    nb = copy.deepcopy(nbformat.read(notebook_path(course, STUDENT, name), as_version=4))
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if grade_id in answers:
@@ -139,8 +140,8 @@ def out_of_date(course: Path = COURSE) -> list[str]:
     try:
         stale = []
         for name in assignment_names(course):
-            fresh = nbformat.read(notebook_path(scratch, "release", name), as_version=4)
-            path = notebook_path(course, "release", name)
+            fresh = nbformat.read(notebook_path(scratch, STUDENT, name), as_version=4)
+            path = notebook_path(course, STUDENT, name)
             if not path.exists() or nbformat.read(path, as_version=4) != fresh:
                 stale.append(name)
         return stale
@@ -160,7 +161,7 @@ def main(argv=None) -> int:
     if stale:
         print(f"out of date: {', '.join(stale)}; run `make assignments`")
         return 1
-    print("assignments/release is up to date")
+    print("assignments/student is up to date")
     return 0
 
 
