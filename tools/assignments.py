@@ -8,7 +8,8 @@ The source notebooks in assignments/source/ hold the solutions (between
 ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``. nbgrader writes the student
 versions from them; nothing in student/ is edited by hand. The helpers below also build
 submissions and grade them in a scratch copy of the course (the tests and
-benchmarks/grading.py use them), so the real course folder keeps no grading state.
+benchmarks/grading.py use them), so no test submission or grade lands in the real course
+folder (whose gradebook.db, written by `generate`, is git-ignored).
 """
 from __future__ import annotations
 
