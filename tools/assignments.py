@@ -14,7 +14,6 @@ folder (whose gradebook.db, written by `generate`, is git-ignored).
 from __future__ import annotations
 
 import argparse
-import copy
 import os
 import re
 import shutil
@@ -95,7 +94,7 @@ def submission(course: Path, name: str, answers: dict[str, str] | None = None):
     unknown = set(answers) - set(solved)
     if unknown:
         raise KeyError(f"{name} has no solution cells {sorted(unknown)}")
-    nb = copy.deepcopy(nbformat.read(notebook_path(course, STUDENT, name), as_version=4))
+    nb = nbformat.read(notebook_path(course, STUDENT, name), as_version=4)
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if grade_id in answers:

@@ -2,9 +2,9 @@
 
 Each ``Event`` has a kind (which lane of the timeline it is drawn in), a start year, an
 end year for spans (``None`` for a single dated item), a short label, and its source: a
-key of the book's ``references.bib`` or an https link to a primary page. The chapter
-draws the figure from this table, and the tests check that every source resolves, so a
-fact cannot enter the figure without a citation.
+key of the book's ``references.bib``, where the entry carries the link. The chapter draws
+the figure from this table, and the tests check that every key exists, so a fact cannot
+enter the figure without a citation.
 
 Dates are years, as the sources give them; where a span's end is a month within a year
 (Tesla, 2017 to July 2022) the year is used.
