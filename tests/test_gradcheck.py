@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from dlbook import gradcheck
 from dlbook.gradcheck import check_gradients, numerical_gradient, relative_error
 
 
@@ -40,3 +41,12 @@ def test_bad_input_is_rejected():
         numerical_gradient(lambda: 0.0, np.zeros(2), eps=0.0)
     with pytest.raises(ValueError, match="same names"):
         check_gradients(lambda: 0.0, {"a": np.zeros(1)}, {"b": np.zeros(1)})
+
+
+def test_below_prints_the_bound_and_names_a_value_that_misses_it():
+    assert gradcheck.below(4e-16, 1e-12) == "< 1e-12"
+    assert gradcheck.below(6e-16, 1e-12) == gradcheck.below(4e-16, 1e-12)   # machine-free
+    with pytest.raises(AssertionError, match=r"2\.0e-11 is not below the bound 1e-12"):
+        gradcheck.below(2e-11, 1e-12)
+    with pytest.raises(AssertionError):
+        gradcheck.below(float("nan"), 1e-12)

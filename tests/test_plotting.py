@@ -1,3 +1,5 @@
+import re
+
 import matplotlib
 import pytest
 
@@ -21,6 +23,13 @@ def test_animation_html_is_a_player_without_links_to_other_hosts():
     assert '<img alt="A line that tilts up &amp; up." id="_anim_img' in player
     assert 'aria-label="frame"' in player
     assert 'aria-label="Repetition mode: A line that tilts up &amp; up"' in player
+    # no icon font (Colab has none): every button shows a glyph and keeps its name
+    assert 'class="fa' in raw and 'class="fa' not in player
+    buttons = re.findall(r'<button title="([^"]*)" aria-label="([^"]*)"[^>]*>\s*'
+                         r'<span aria-hidden="true">([^<]+)</span></button>', player)
+    assert len(buttons) == raw.count("<button") == 9
+    assert all(title == label and glyph.strip() for title, label, glyph in buttons)
+    assert dict((t, g) for t, _, g in buttons)["Play"] == "\u25b6\ufe0e"
     with pytest.raises(ValueError, match="alt must describe"):
         plotting.animation_html(animation, alt=" ")
 

@@ -5,6 +5,9 @@ in the spirit of Karpathy's min-char-rnn, and a PyTorch LSTM, the model of his c
 Losses are in nats per character on the validation split (the last 10% of the file),
 evaluated on all of it. ``train_char_model`` trains for a wall-clock budget, because on
 a CPU the number of updates per second, not the width, is what limits a one-minute run.
+
+Device convention: every function runs on the device of the model's parameters, moves
+its inputs there, and hands back NumPy arrays, floats or strings.
 """
 from __future__ import annotations
 
@@ -98,6 +101,7 @@ def train_char_model(model: CharLSTM, train_ids, *, seconds: float | None = None
     lr = check_float("lr", lr, minimum=0.0, strict=True)
     train_ids = np.asarray(train_ids)
     rng = np.random.default_rng(check_int("seed", seed, minimum=0))
+    device = _device(model)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     curve, done, trained, next_eval = [], 0, 0.0, eval_every
     while (trained < seconds) if steps is None else (done < steps):
@@ -107,9 +111,9 @@ def train_char_model(model: CharLSTM, train_ids, *, seconds: float | None = None
             group["lr"] = lr * (1.0 - 0.95 * progress)
         x, y = _windows(train_ids, rng.integers(0, len(train_ids) - seq_len - 1, batch_size),
                         seq_len)
-        logits, _ = model(torch.from_numpy(x))
+        logits, _ = model(torch.from_numpy(x).to(device))
         loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                                 torch.from_numpy(y).reshape(-1))
+                                                 torch.from_numpy(y).to(device).reshape(-1))
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -127,18 +131,18 @@ def evaluate(model: CharLSTM, ids, streams: int = 100, chunk: int = 200) -> floa
     """Nats per character over all of ``ids``: ``streams`` parallel slices, each read
     from its start with the state carried across chunks."""
     model.eval()
-    ids = torch.as_tensor(np.asarray(ids))
+    ids = torch.as_tensor(np.asarray(ids), device=_device(model))
     n = (len(ids) - 1) // streams * streams
     x = ids[:n].view(streams, -1).T                                 # (T, streams)
     y = ids[1:n + 1].view(streams, -1).T
     total, state = 0.0, None
     for k in range(0, x.shape[0], chunk):
         logits, state = model(x[k:k + chunk], state)
-        total += torch.nn.functional.cross_entropy(
+        total = total + torch.nn.functional.cross_entropy(    # summed on the device
             logits.reshape(-1, logits.shape[-1]), y[k:k + chunk].reshape(-1),
-            reduction="sum").item()
+            reduction="sum")
     model.train()
-    return total / x.numel()
+    return float(total) / x.numel()
 
 
 @torch.no_grad()
@@ -147,32 +151,35 @@ def sample(model: CharLSTM, vocab: Vocab, prime: str, length: int,
     """Continue ``prime`` by ``length`` characters drawn from softmax(logits / temperature).
 
     Low temperatures sharpen the distribution towards the likeliest character; high ones
-    flatten it. The temperature must be positive.
+    flatten it. The temperature must be positive. The draws are made on the CPU from
+    ``seed``, so a model gives the same text on every device.
     """
     temperature = check_float("temperature", temperature, minimum=0.0, strict=True)
     length = check_int("length", length, minimum=0)
     if not prime:
         raise ValueError("prime must contain at least one character")
     generator = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
-    logits, state = model(torch.from_numpy(vocab.encode(prime))[:, None])
+    device = _device(model)
+    logits, state = model(torch.from_numpy(vocab.encode(prime))[:, None].to(device))
     out = []
     for _ in range(length):
-        probs = torch.softmax(logits[-1, 0] / temperature, dim=-1)
+        probs = torch.softmax(logits[-1, 0] / temperature, dim=-1).cpu()
         nxt = torch.multinomial(probs, 1, generator=generator)
         out.append(int(nxt))
-        logits, state = model(nxt[:, None], state)
+        logits, state = model(nxt[:, None].to(device), state)
     return prime + vocab.decode(out)
 
 
 @torch.no_grad()
 def cell_states(model: CharLSTM, vocab: Vocab, text: str) -> np.ndarray:
-    """The LSTM's cell state c_t after each character of ``text``: (len(text), hidden)."""
-    h = c = torch.zeros(1, 1, model.lstm.hidden_size)
-    states = []
-    for i in vocab.encode(text):
-        _, (h, c) = model.lstm(model.embed(torch.tensor([[i]])), (h, c))
-        states.append(c[0, 0].numpy().copy())
-    return np.array(states)
+    """The LSTM's cell state c_t after each character of ``text``: (len(text), hidden),
+    from the top layer if there are several."""
+    ids = torch.from_numpy(vocab.encode(text)).to(_device(model))
+    state, states = None, []
+    for i in ids:
+        _, state = model.lstm(model.embed(i.reshape(1, 1)), state)
+        states.append(state[1][-1, 0])
+    return torch.stack(states).cpu().numpy()
 
 
 def train_scratch_rnn(model: RNN, train_ids, *, steps: int, seq_len: int = 25,
@@ -204,6 +211,10 @@ def scratch_rnn_loss(model: RNN, ids, streams: int = 100) -> float:
     x, y = ids[:n].reshape(streams, -1).T, ids[1:n + 1].reshape(streams, -1).T
     _, J = model.forward(np.eye(K)[x], y)
     return float(J)
+
+
+def _device(model: torch.nn.Module) -> torch.device:
+    return next(model.parameters()).device
 
 
 def bits(nats: float) -> float:

@@ -112,7 +112,7 @@ def train_forecaster(model: GRUForecaster, split: TimeSplit, epochs: int = 30,
     history = {"train": [], "val": []}
     best, best_state = np.inf, None
     for _ in trange(epochs, desc="epochs", disable=not progress):
-        order = torch.randperm(len(X), generator=generator)   # shuffles windows, not time
+        order = torch.randperm(len(X), generator=generator).to(X.device)  # windows, not time
         total = 0.0
         for start in range(0, len(X), batch_size):
             idx = order[start:start + batch_size]

@@ -110,19 +110,23 @@ class GANConfig:
 
 
 class LatentSampler:
-    """Draws z for the generator: Gaussian, or a one-hot component code beside noise."""
+    """Draws z for the generator: Gaussian, or a one-hot component code beside noise.
 
-    def __init__(self, config: GANConfig, generator: torch.Generator):
-        self.config, self.generator = config, generator
+    The numbers come from a CPU ``generator`` and are moved to ``device``, so a seed
+    gives the same latents on every device."""
+
+    def __init__(self, config: GANConfig, generator: torch.Generator,
+                 device: str | torch.device = "cpu"):
+        self.config, self.generator, self.device = config, generator, torch.device(device)
 
     def __call__(self, n: int) -> torch.Tensor:
         c, rng = self.config, self.generator
-        device = rng.device
         if c.latent == "gaussian":
-            return torch.randn(n, c.noise_dim, generator=rng, device=device)
-        component = torch.randint(0, c.n_components, (n,), generator=rng, device=device)
-        noise = c.noise_std * torch.randn(n, c.noise_dim, generator=rng, device=device)
-        return torch.cat([nn.functional.one_hot(component, c.n_components).float(), noise], 1)
+            return torch.randn(n, c.noise_dim, generator=rng).to(self.device)
+        component = torch.randint(0, c.n_components, (n,), generator=rng)
+        noise = c.noise_std * torch.randn(n, c.noise_dim, generator=rng)
+        z = torch.cat([nn.functional.one_hot(component, c.n_components).float(), noise], 1)
+        return z.to(self.device)
 
 
 @dataclass
@@ -140,24 +144,25 @@ class GANRun:
         return self.generator(self.sample_latent(check_int("n", n, minimum=1))).cpu().numpy()
 
 
-def ring_sampler(generator: torch.Generator, std: float = RING_STD):
-    """Real data: fresh draws from the 8-Gaussian ring at every call (an endless dataset)."""
-    centres = torch.tensor(ring_centres(), dtype=torch.float32, device=generator.device)
+def ring_sampler(generator: torch.Generator, std: float = RING_STD,
+                 device: str | torch.device = "cpu"):
+    """Real data: fresh draws from the 8-Gaussian ring at every call (an endless dataset),
+    made with the CPU ``generator`` and moved to ``device``."""
+    centres = torch.tensor(ring_centres(), dtype=torch.float32)
 
     def sample(n: int) -> torch.Tensor:
-        k = torch.randint(0, len(centres), (n,), generator=generator, device=generator.device)
-        return centres[k] + std * torch.randn(n, 2, generator=generator,
-                                              device=generator.device)
+        k = torch.randint(0, len(centres), (n,), generator=generator)
+        return (centres[k] + std * torch.randn(n, 2, generator=generator)).to(device)
     return sample
 
 
-def dataset_sampler(X, generator: torch.Generator):
-    """Real data: minibatches drawn with replacement from a fixed array ``X``."""
-    X = torch.as_tensor(check_array("X", X, ndim=2), dtype=torch.float32,
-                        device=generator.device)
+def dataset_sampler(X, generator: torch.Generator, device: str | torch.device = "cpu"):
+    """Real data: minibatches drawn with replacement from a fixed array ``X``, kept on
+    ``device``; the row numbers come from the CPU ``generator``."""
+    X = torch.as_tensor(check_array("X", X, ndim=2), dtype=torch.float32, device=device)
 
     def sample(n: int) -> torch.Tensor:
-        return X[torch.randint(0, len(X), (n,), generator=generator, device=generator.device)]
+        return X[torch.randint(0, len(X), (n,), generator=generator).to(X.device)]
     return sample
 
 
@@ -179,7 +184,8 @@ def train_gan(config: GANConfig | None = None, *, data=None, seed: int = 0,
     then one Adam update of the generator. Both use beta1 = 0.5 (Radford et al. 2016).
     With ``snapshot_every`` > 0 the run keeps ``n_snapshot`` generated samples every
     that many steps (for animations), drawn from a fixed latent batch. ``device``
-    places the players, the data and the random numbers (``"cuda"`` for the GPU cell).
+    places the players and the data (``"cuda"`` for the GPU cell); random numbers are
+    drawn on the CPU, so a seed gives the same run's inputs on every device.
     """
     config = GANConfig() if config is None else config
     if not isinstance(config, GANConfig):
@@ -188,19 +194,20 @@ def train_gan(config: GANConfig | None = None, *, data=None, seed: int = 0,
     snapshot_every = check_int("snapshot_every", snapshot_every, minimum=0)
     torch.manual_seed(seed)
     device = torch.device(device)
-    rng = torch.Generator(device=device).manual_seed(seed)
+    rng = torch.Generator().manual_seed(seed)
     if data is None:
-        sample_real, dim, out = ring_sampler(rng), 2, None
+        sample_real, dim, out = ring_sampler(rng, device=device), 2, None
     else:
         data = check_array("data", data, ndim=2)
         if data.min() < 0 or data.max() > 1:
             raise ValueError("data must lie in [0, 1] (the generator ends in a sigmoid), "
                              f"got values from {data.min():g} to {data.max():g}")
-        sample_real, dim, out = dataset_sampler(data, rng), data.shape[1], nn.Sigmoid()
+        sample_real, dim, out = (dataset_sampler(data, rng, device), data.shape[1],
+                                 nn.Sigmoid())
     c = config
     G, D = build_players(c, dim, out)
     G, D = G.to(device), D.to(device)
-    sample_latent = LatentSampler(c, rng)
+    sample_latent = LatentSampler(c, rng, device)
     opt_g = torch.optim.Adam(G.parameters(), lr=c.lr_g, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=c.lr_d, betas=(0.5, 0.999))
     schedules = [torch.optim.lr_scheduler.LambdaLR(

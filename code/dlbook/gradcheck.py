@@ -6,6 +6,11 @@ Two checks for every backward pass in the book:
 - against central finite differences, which need nothing but the loss itself
   (``numerical_gradient``, ``check_gradients``).
 
+Residuals at machine precision are not printed as they are: their last digits depend
+on the CPU's BLAS kernels and thread count, so a notebook that printed "4e-16" would
+print "6e-16" elsewhere. ``below`` checks a residual against a bound that holds with a
+wide margin on any machine and returns the bound as the text to print.
+
 The relative error of an array is its largest absolute difference divided by the
 largest magnitude in either array. Unlike an element-wise ratio it does not blow up on
 entries that are zero in both (dead ReLU units, unused inputs), and unlike an absolute
@@ -64,3 +69,13 @@ def check_gradients(f: Callable[[], float], params: Mapping[str, np.ndarray],
         raise ValueError(f"params and grads must have the same names; unmatched: {sorted(missing)}")
     return {name: relative_error(grads[name], numerical_gradient(f, params[name], eps))
             for name in params}
+
+
+def below(value: float, bound: float) -> str:
+    """``"< bound"`` if ``value < bound``; else an AssertionError that names both.
+
+    For printing agreement checks: the bound, unlike the residual itself, is the same on
+    every machine."""
+    if not value < bound:
+        raise AssertionError(f"{value:.1e} is not below the bound {bound:.0e}")
+    return f"< {bound:.0e}"

@@ -152,18 +152,33 @@ def plot_ring_samples(samples, ax=None, title: str | None = None, lim: float = 1
     return dots
 
 
+# matplotlib's player icons (Font Awesome classes) as text; U+FE0E asks for the text,
+# not the emoji, form of the triangles
+PLAYER_GLYPHS = {
+    "fa-minus": "\u2212", "fa-plus": "+",
+    "fa-fast-backward": "|\u25c0\ufe0e\u25c0\ufe0e", "fa-step-backward": "|\u25c0\ufe0e",
+    "fa-play fa-flip-horizontal": "\u25c0\ufe0e", "fa-pause": "\u275a\u275a",
+    "fa-play": "\u25b6\ufe0e", "fa-step-forward": "\u25b6\ufe0e|",
+    "fa-fast-forward": "\u25b6\ufe0e\u25b6\ufe0e|",
+}
+
+
 def animation_html(animation, alt: str, default_mode: str = "once") -> str:
     """An animation as matplotlib's JavaScript slider player, fit for the book's pages.
 
     Changes to matplotlib's HTML: the frame image gets ``alt`` (a description of the whole
     animation), the slider and the repetition-mode form get accessible names, and the
-    player's link to a Font Awesome CDN goes (the book's theme, and JupyterLab, already
-    provide the icons; a page of the book loads nothing from other hosts).
+    buttons' Font Awesome icons become text glyphs with the link to the icons' CDN gone:
+    Colab's output frame has no Font Awesome (its buttons were blank), and a page of the
+    book loads nothing from other hosts. Each button keeps matplotlib's ``aria-label``.
     """
     if not alt or not alt.strip():
         raise ValueError("alt must describe the animation for readers who cannot see it")
     player = animation.to_jshtml(default_mode=default_mode)
     player = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">\s*', "",
+                    player)
+    player = re.sub(r'<i class="fa ([^"]*)"></i>',
+                    lambda m: f'<span aria-hidden="true">{PLAYER_GLYPHS[m.group(1)]}</span>',
                     player)
     player = player.replace('<img id="_anim_img', f'<img alt="{html.escape(alt)}" id="_anim_img')
     # each player's form is a landmark: name it after its animation so that two players on

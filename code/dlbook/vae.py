@@ -195,7 +195,7 @@ def train_vae(model: TorchVAE, X, *, epochs: int, batch_size: int = 64, lr: floa
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     history = []
     for _ in trange(epochs, desc="epochs", disable=not progress):
-        order = torch.randperm(len(X), generator=generator)
+        order = torch.randperm(len(X), generator=generator).to(X.device)  # same on any device
         sums = {"recon": 0.0, "kl": 0.0}
         for start in range(0, len(X), batch_size):
             batch = X[order[start:start + batch_size]]
@@ -214,11 +214,11 @@ def test_elbo(model: TorchVAE, X, n_samples: int = 10, seed: int = 0) -> float:
     """Mean ELBO per image on held-out data, averaging ``n_samples`` draws of eps."""
     param = next(model.parameters())
     X = torch.as_tensor(np.asarray(X), dtype=param.dtype, device=param.device)
-    generator = torch.Generator(device=param.device).manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)          # the same eps on any device
     total = 0.0
     for _ in range(check_int("n_samples", n_samples, minimum=1)):
         eps = torch.randn(len(X), model.layers["mu"].out_features, generator=generator,
-                          dtype=param.dtype, device=param.device)
+                          dtype=param.dtype).to(param.device)
         total += model.elbo(X, eps)[0].mean().item()
     return total / n_samples
 

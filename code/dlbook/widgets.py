@@ -106,7 +106,7 @@ def mlp_playground(X, y, X_test, y_test, epochs: int = 60, batch_size: int = 32,
                                          continuous_update=False),
         "depth": widgets.IntSlider(value=1, min=1, max=4, description="hidden layers",
                                    style=style, continuous_update=False),
-        "lr": widgets.FloatLogSlider(value=0.1, base=10, min=-3, max=0.5, step=0.25,
+        "lr": widgets.FloatLogSlider(value=0.1, base=10, min=-3, max=1.0, step=0.25,
                                      description="learning rate", style=style,
                                      continuous_update=False),
     }
