@@ -10,7 +10,8 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help:
 	@echo "make book       create .venv, install everything, build the HTML book into _build/html"
 	@echo "make test       run every test: package, notebooks (nbval), book build + HTML checks,"
-	@echo "                and every page in headless Chromium (installed with apt if missing)"
+	@echo "                every page in headless Chromium (installed with apt if missing), and"
+	@echo "                the notebooks again under another numerical configuration"
 	@echo "make assignments  write the student versions of the assignments (nbgrader)"
 	@echo "make lab        open Jupyter Lab on the chapters"
 	@echo "make execute    re-execute every notebook in place (refresh stored outputs)"
@@ -45,8 +46,13 @@ book: vendor
 assignments: $(STAMP)
 	$(BIN)/python tools/assignments.py generate
 
+# Every test, strict nbval on every notebook included, with this machine's kernels; then
+# the notebooks again, against the same stored outputs, under another numerical
+# configuration (other BLAS kernels, no AVX). Each pass runs two test files at a time
+# with one thread each (tools/portability.py). Plain `pytest` runs the first pass serially.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest
+	$(BIN)/python tools/portability.py run --config native
+	$(BIN)/python tools/portability.py run --config other chapters assignments/source
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab chapters/

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from filelock import FileLock
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))  # tools/notebooks.py: the setup-cell template
@@ -13,9 +14,21 @@ HTML = ROOT / "_build" / "html"
 
 
 @pytest.fixture(scope="session")
-def build_log():
-    """Build the book once per test session (warnings are errors), after fetching and
-    copying the JavaScript it serves itself (tools/vendor.py)."""
+def build_log(tmp_path_factory, worker_id):
+    """Build the book once per test run (warnings are errors). Under pytest-xdist
+    (`make test`) the first worker that needs it builds it; the others wait for it."""
+    if worker_id == "master":
+        return build_book()
+    shared = tmp_path_factory.getbasetemp().parent / "book-build.log"
+    with FileLock(f"{shared}.lock"):
+        if not shared.is_file():
+            shared.write_text(build_book(), encoding="utf-8")
+        return shared.read_text(encoding="utf-8")
+
+
+def build_book() -> str:
+    """Fetch and copy the JavaScript the book serves itself (tools/vendor.py), build
+    the book into _build/html and return the build's log."""
     subprocess.run([sys.executable, str(ROOT / "tools" / "vendor.py")], check=True,
                    capture_output=True, timeout=600)
     jb = Path(sys.executable).with_name("jupyter-book")

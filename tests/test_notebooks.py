@@ -41,7 +41,8 @@ def test_setup_cell_matches_the_repository_url(path):
     nb = nbformat.read(path, as_version=4)
     cell = notebooks.first_code_cell(nb)
     assert cell.source == notebooks.setup_cell_source(), (
-        f"{path.name}: setup cell differs; run `python tools/notebooks.py sync`")
+        f"{path.name}: setup cell differs (a new repository URL, or code/ changed since the "
+        "outputs were made); run `python tools/notebooks.py sync`, then `make execute`")
     assert notebooks.repository_url() in cell.source
 
 

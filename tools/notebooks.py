@@ -1,6 +1,6 @@
 """Keep the book's notebooks honest: one setup cell everywhere, fresh-kernel execution.
 
-    python tools/notebooks.py sync              # rewrite every setup cell from _config.yml
+    python tools/notebooks.py sync              # rewrite every setup cell (_config.yml, git)
     python tools/notebooks.py execute [PATHS]   # re-execute in place (all by default)
 
 "All" is every chapter and every assignment's source notebook. Only chapters have the
@@ -26,14 +26,15 @@ NOTEBOOK_GLOBS = ("chapters/*.ipynb",)
 ASSIGNMENT_GLOB = "assignments/source/*/*.ipynb"
 
 SETUP_TEMPLATE = '''\
-# Setup, the same in every chapter. On Colab this installs the book's package;
-# locally `make book` has installed it already, and this line does nothing.
+# Setup, the same in every chapter. On Colab, the first run installs the book's package
+# at the commit these outputs were made with; elsewhere `make book` has installed it.
+import importlib.util
 import sys
 
-if "google.colab" in sys.modules:
+if "google.colab" in sys.modules and importlib.util.find_spec("dlbook") is None:
     import subprocess
 
-    package = "dlbook @ git+{url}.git#subdirectory=code"
+    package = "dlbook @ git+{url}.git@{commit}#subdirectory=code"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)
 
 from dlbook import get_device, set_seed
@@ -42,14 +43,26 @@ rng = set_seed(0)       # seeds random, NumPy, torch; returns a NumPy Generator
 device = get_device()   # cuda, then mps, then cpu'''
 
 
+def package_commit() -> str:
+    """The last commit that changed ``code/``: the package the stored outputs were made
+    with, once the notebooks are re-executed after it (``make execute``)."""
+    import subprocess
+    out = subprocess.run(["git", "log", "-1", "--format=%H", "--", "code"], cwd=ROOT,
+                         capture_output=True, text=True, check=True)
+    commit = out.stdout.strip()
+    if len(commit) != 40:
+        raise RuntimeError("cannot find the last commit of code/ (is this a git clone?)")
+    return commit
+
+
 def repository_url() -> str:
     """The repository URL, set once in ``_config.yml``."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     return config["repository"]["url"].rstrip("/")
 
 
-def setup_cell_source(url: str | None = None) -> str:
-    return SETUP_TEMPLATE.format(url=url or repository_url())
+def setup_cell_source(url: str | None = None, commit: str | None = None) -> str:
+    return SETUP_TEMPLATE.format(url=url or repository_url(), commit=commit or package_commit())
 
 
 def notebook_paths() -> list[Path]:
@@ -77,17 +90,23 @@ def sync_setup_cells(paths=None) -> list[Path]:
     return changed
 
 
-def execute(path: Path, write: bool = True, timeout: int = 900) -> float:
-    """Run a notebook top to bottom in a fresh kernel; return the wall time in seconds."""
+def run_in_place(nb, path: Path, timeout: int = 900) -> None:
+    """Execute the notebook object ``nb`` (read from ``path``) in a fresh kernel started
+    in the notebook's folder, storing outputs and widget state in ``nb``."""
     from nbclient import NotebookClient
 
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(Path(path).parent)}},
+                            store_widget_state=True, record_timing=False)
+    client.execute()
+
+
+def execute(path: Path, write: bool = True, timeout: int = 900) -> float:
+    """Run a notebook top to bottom in a fresh kernel; return the wall time in seconds."""
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}},
-                            store_widget_state=True, record_timing=False)
     start = time.perf_counter()
-    client.execute()
+    run_in_place(nb, path, timeout)
     seconds = time.perf_counter() - start
     if write:
         nbformat.write(nb, path)
