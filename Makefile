@@ -5,13 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install browser vendor book assignments test lab execute benchmark clean
+.PHONY: help install browser vendor book assignments test unit lab execute benchmark clean
 
 help:
 	@echo "make book       create .venv, install everything, build the HTML book into _build/html"
 	@echo "make test       run every test: package, notebooks (nbval), book build + HTML checks,"
 	@echo "                every page in headless Chromium (installed with apt if missing), and"
 	@echo "                the notebooks again under another numerical configuration"
+	@echo "make unit       only the package's tests (tests marked unit), in under a minute"
 	@echo "make assignments  write the student versions of the assignments (nbgrader)"
 	@echo "make lab        open Jupyter Lab on the chapters"
 	@echo "make execute    re-execute every notebook in place (refresh stored outputs)"
@@ -53,6 +54,10 @@ assignments: $(STAMP)
 test: $(STAMP) browser
 	$(BIN)/python tools/portability.py run --config native
 	$(BIN)/python tools/portability.py run --config other chapters assignments/source
+
+# The package's tests alone (marked `unit` in tests/conftest.py): no notebooks, no build.
+unit: $(STAMP)
+	$(BIN)/python -m pytest -m unit -o addopts="-p no:cacheprovider" tests
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab chapters/

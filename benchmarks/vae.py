@@ -57,7 +57,7 @@ def main() -> None:
             run = {"train_s": seconds,
                    "recon_error": reconstruction_error(X_test, decode_probabilities(model, codes))}
             if variational:
-                run["test_neg_elbo"] = -vae.test_elbo(model, X_test, n_samples=10)
+                run["test_neg_elbo"] = -vae.heldout_elbo(model, X_test, n_samples=10)
             runs[name].append(run)
 
     def median(name, key):

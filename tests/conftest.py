@@ -12,6 +12,25 @@ sys.path.insert(0, str(ROOT / "tools"))  # tools/notebooks.py: the setup-cell te
 
 HTML = ROOT / "_build" / "html"
 
+# Test files that check the book rather than the package: they build it, execute
+# notebooks or drive a browser. Every other test file mirrors a module of code/dlbook
+# and is marked `unit` (`make unit` runs those alone, in well under a minute).
+BOOK_TESTS = {"test_assignments.py", "test_book.py", "test_browser.py", "test_errata.py",
+              "test_links.py", "test_notebooks.py", "test_portability.py"}
+
+
+def pytest_ignore_collect(collection_path, config):
+    """With `-m unit`, do not even import the book's test files (they are slow to load)."""
+    if config.getoption("markexpr") == "unit" and collection_path.name in BOOK_TESTS:
+        return True
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.parent == Path(__file__).parent:
+            item.add_marker("book" if item.path.name in BOOK_TESTS else "unit")
+
 
 @pytest.fixture(scope="session")
 def build_log(tmp_path_factory, worker_id):

@@ -6,7 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import HTML, ROOT
 
-from test_notebooks import toc_files
+from notebooks import toc_files  # tools/notebooks.py
 
 
 def test_build_has_no_warnings(build_log):

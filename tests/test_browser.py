@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 import pytest
 
 from conftest import HTML, ROOT
-from test_notebooks import toc_files
+from notebooks import toc_files  # tools/notebooks.py
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from dlbook import charlm, data
+from dlbook import charlm, data, rnn
 
 
 def test_vocabulary_round_trip_and_unknown_characters():
@@ -38,9 +38,22 @@ def test_untrained_lstm_scores_about_log_vocab_and_training_helps():
     model = charlm.CharLSTM(5, hidden_size=32, embedding_size=8)
     before = charlm.evaluate(model, ids, streams=10)
     assert abs(before - math.log(5)) < 0.3
-    result = charlm.train_char_model(model, ids, seconds=2.0, seq_len=16, batch_size=16,
-                                     lr=1e-2)
-    assert result["steps"] > 10 and charlm.evaluate(model, ids, streams=10) < 0.5 * before
+    charlm.train_char_model(model, ids, steps=150, seq_len=16, batch_size=16, lr=1e-2)
+    assert charlm.evaluate(model, ids, streams=10) < 0.5 * before
+
+
+def test_forward_is_the_book_interface_and_run_carries_the_state():
+    torch.manual_seed(0)
+    model = charlm.CharLSTM(6, hidden_size=8, embedding_size=4)
+    idx = torch.randint(0, 6, (7, 3))
+    targets = torch.randint(0, 6, (7, 3))
+    logits, loss = model(idx, targets)
+    assert logits.shape == (7, 3, 6) and model(idx)[1] is None
+    assert loss.item() == pytest.approx(torch.nn.functional.cross_entropy(
+        logits.reshape(-1, 6), targets.reshape(-1)).item())
+    first, state = model.run(idx[:4])                  # read in two chunks
+    second, _ = model.run(idx[4:], state)
+    assert torch.allclose(torch.cat([first, second]), logits, atol=1e-6)
 
 
 def test_sampling_and_its_temperature():
@@ -64,10 +77,28 @@ def test_training_budget_is_seconds_or_steps():
     model = charlm.CharLSTM(3, hidden_size=4, embedding_size=2)
     ids = np.array([0, 1, 2] * 50)
     assert charlm.train_char_model(model, ids, steps=7, seq_len=5, batch_size=2)["steps"] == 7
+    timed = charlm.train_char_model(model, ids, seconds=0.05, seq_len=5, batch_size=2)
+    assert timed["steps"] >= 1 and timed["seconds"] >= 0.05     # runs until the budget
     with pytest.raises(ValueError, match="exactly one budget"):
         charlm.train_char_model(model, ids, seconds=1.0, steps=3)
     with pytest.raises(ValueError, match="exactly one budget"):
         charlm.train_char_model(model, ids)
+
+
+def test_scratch_rnn_learns_characters_and_is_scored_with_the_state_carried():
+    rng = np.random.default_rng(0)
+    ids = np.tile(rng.integers(0, 5, size=7), 300)   # a repeating 7-character pattern
+    model = rnn.RNN(5, 16, 5, seed=0)
+    before = charlm.scratch_rnn_loss(model, ids, streams=10)
+    losses = charlm.train_scratch_rnn(model, ids, steps=200, seq_len=10, batch_size=8,
+                                      lr=0.3)
+    assert len(losses) == 200 and np.mean(losses[-10:]) < 0.2 * np.mean(losses[:10])
+    after = charlm.scratch_rnn_loss(model, ids, streams=10)
+    assert after < 0.2 * min(before, math.log(5))
+    # the score is the mean cross-entropy of one forward pass over `streams` slices
+    x = ids[:2090].reshape(10, -1).T
+    y = ids[1:2091].reshape(10, -1).T
+    assert after == pytest.approx(model.forward(np.eye(5)[x], y)[1])
 
 
 def test_coloured_text_escapes_html_and_checks_lengths():

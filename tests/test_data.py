@@ -101,16 +101,6 @@ def test_sliding_windows_align_inputs_and_targets():
     with pytest.raises(ValueError, match="1-D"):
         data.sliding_windows(np.zeros((3, 3)), window=1)
 
-
-def test_load_dataset_by_name():
-    X, modes = data.load_dataset("ring", n_samples=10)
-    assert X.shape == (10, 2)
-    with pytest.raises(ValueError, match="unknown data set 'mnist'"):
-        data.load_dataset("mnist")
-    with pytest.raises(ValueError, match="n_samples must be >= 1"):
-        data.load_dataset("ring", n_samples=-5)
-
-
 def test_moons_posterior_is_the_bayes_classifier():
     P = data.moons_posterior(np.array([[-1.0, 0.0], [2.0, 0.5], [0.5, 0.25]]))
     assert P[0] < 0.01 and P[1] > 0.99 and 0.0 < P[2] < 1.0

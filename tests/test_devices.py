@@ -88,7 +88,7 @@ def test_vae_training_on_the_model_device():
     X = np.random.default_rng(0).random((12, 6))
     model = vae.TorchVAE(6, 8, 2, activation="relu").to(META)
     runs_on_meta(lambda: vae.train_vae(model, X, epochs=1, batch_size=4), model)
-    runs_on_meta(lambda: vae.test_elbo(model, X), model)
+    runs_on_meta(lambda: vae.heldout_elbo(model, X), model)
 
 
 def test_gan_training_on_a_device():

@@ -40,5 +40,8 @@ def test_last_value_and_gru_forecaster_on_a_sine():
     best = min(history["val"])
     assert forecast.mse(model.predict(split.X_val), split.y_val) == pytest.approx(best)
     assert forecast.mse(model.predict(split.X_test), split.y_test) < 0.01 * np.var(split.y_test)
-    with pytest.raises(ValueError, match=r"shape \(batch, window\)"):
+    prediction, loss = model(torch.zeros(4, 20), torch.ones(4))
+    assert prediction.shape == (4,)
+    assert loss.item() == pytest.approx(((prediction - 1) ** 2).mean().item())
+    with pytest.raises(AssertionError, match=r"shape \(batch, window\)"):
         model(torch.zeros(3))

@@ -31,15 +31,6 @@ def test_matching_generator_gives_one_half_and_zero_js():
         pytest.approx(np.log(2), abs=1e-6)  # disjoint supports: JS = log 2
 
 
-def test_bad_input():
-    with pytest.raises(ValueError, match="share a grid"):
-        gan.optimal_discriminator(p_data, p_data[:-1])
-    with pytest.raises(ValueError, match="non-negative"):
-        gan.jensen_shannon(-p_data, p_data, dx)
-    with pytest.raises(ValueError, match="std must be > 0"):
-        gan.gaussian_pdf(x, 0.0, 0.0)
-
-
 # ------------------------------------------------------------------ the 1-D GAN
 def _batch(n=64, seed=0):
     rng = np.random.default_rng(seed)
@@ -54,8 +45,8 @@ def _batch(n=64, seed=0):
 ])
 def test_hand_written_gradients_equal_autograd(params, generator_loss):
     x_real, z = _batch()
-    mine = gan.gan_1d_gradients(params, x_real, z, generator_loss)
-    torch_grads = gan.gan_1d_gradients_torch(params, x_real, z, generator_loss)
+    mine = gan.gan_1d_gradients(x_real, z, params, generator_loss)
+    torch_grads = gan.torch_gan_1d_gradients(x_real, z, params, generator_loss)
     assert mine.keys() == torch_grads.keys() == set(gan.D_PARAMS + gan.G_PARAMS)
     for k in mine:
         assert mine[k] == pytest.approx(torch_grads[k], rel=1e-10, abs=1e-13), k
@@ -65,23 +56,23 @@ def test_gradients_are_derivatives_of_the_losses():
     """Central differences of gan_1d_losses give the hand-written gradients."""
     x_real, z = _batch(seed=1)
     params = {"a": 0.8, "b": -0.5, "c": 0.3, "u": 0.4, "v": -0.1}
-    grads = gan.gan_1d_gradients(params, x_real, z)
+    grads = gan.gan_1d_gradients(x_real, z, params)
     h = 1e-6
     for k in gan.D_PARAMS + gan.G_PARAMS:
         up, down = dict(params), dict(params)
         up[k] += h
         down[k] -= h
         which = 0 if k in gan.D_PARAMS else 1     # L_D for D's parameters, L_G for G's
-        numeric = (gan.gan_1d_losses(up, x_real, z)[which]
-                   - gan.gan_1d_losses(down, x_real, z)[which]) / (2 * h)
+        numeric = (gan.gan_1d_losses(x_real, z, up)[which]
+                   - gan.gan_1d_losses(x_real, z, down)[which]) / (2 * h)
         assert grads[k] == pytest.approx(numeric, rel=1e-6, abs=1e-8), k
 
 
 def test_saturating_gradient_vanishes_where_d_rejects_the_fakes():
     x_real, z = _batch()
     params = {"a": 0.3, "b": -3.0, "c": -4.0, "u": 3.0, "v": 0.0}   # D(G(z)) ~ 1e-6
-    sat = gan.gan_1d_gradients(params, x_real, z, "saturating")["b"]
-    non = gan.gan_1d_gradients(params, x_real, z, "non-saturating")["b"]
+    sat = gan.gan_1d_gradients(x_real, z, params, "saturating")["b"]
+    non = gan.gan_1d_gradients(x_real, z, params, "non-saturating")["b"]
     assert abs(non) > 1e4 * abs(sat) and non < 0    # non-saturating: move b up, hard
 
 
@@ -89,7 +80,7 @@ def test_discriminator_trained_against_a_frozen_generator_reaches_d_star():
     run = gan.train_gan_1d(3000, init=(0.7, 1.0), train_generator=False)
     assert run.params["a"] == 0.7 and run.params["b"] == 1.0
     x = np.linspace(-2.5, 3.0, 23)
-    D = gan.sigmoid(gan.discriminator_logit_1d(run.params, x))
+    D = gan.sigmoid(gan.discriminator_logit_1d(x, run.params))
     D_star = gan.optimal_discriminator(gan.gaussian_pdf(x, 0.0, 1.0), gan.gaussian_pdf(x, 1.0, 0.7))
     assert np.abs(D - D_star).max() < 0.03
     # and D* is what the formula says at one point, by hand
@@ -112,13 +103,21 @@ def test_sigmoid_is_stable_far_out():
     assert gan.sigmoid(np.array([-800.0, 0.0, 800.0])).tolist() == [0.0, 0.5, 1.0]
 
 
-def test_1d_bad_input():
-    x_real, z = _batch()
-    with pytest.raises(ValueError, match="generator_loss"):
-        gan.gan_1d_gradients(gan.init_gan_1d(), x_real, z, "minimax")
-    with pytest.raises(ValueError, match="lacks"):
-        gan.gan_1d_losses({"a": 1.0, "b": 0.0}, x_real, z)
-    with pytest.raises(ValueError, match="x_real must have 1 dimension"):
-        gan.gan_1d_gradients(gan.init_gan_1d(), x_real[:, None], z)
+@pytest.mark.parametrize("call, error, names", [
+    (lambda: gan.train_gan_1d(10, generator_loss="minimax"), ValueError, "generator_loss"),
+    (lambda: gan.train_gan_1d(0), ValueError, "steps"),
+    (lambda: gan.train_gan_1d(10, data_std=0.0), ValueError, "data_std"),
+    (lambda: gan.train_gan_1d(10, lr_d=-1.0), ValueError, "lr_d"),
+    (lambda: gan.train_gan_1d(10, init=(float("nan"), 0.0)), ValueError, "a must be finite"),
+    (lambda: gan.gaussian_pdf(x, 0.0, 0.0), ValueError, "std"),
+    (lambda: gan.optimal_discriminator(p_data, p_data[:-1]), ValueError, "grid"),
+    (lambda: gan.jensen_shannon(-p_data, p_data, dx), ValueError, "non-negative"),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_bad_input_raises_an_error_naming_the_argument(call, error, names):
+    with pytest.raises(error, match=names):
+        call()
+
+
+def test_training_that_diverges_says_so():
     with pytest.raises(FloatingPointError, match="diverged"), np.errstate(all="ignore"):
         gan.train_gan_1d(200, lr_d=500.0, lr_g=500.0)     # overflows on the way

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -65,10 +67,42 @@ def test_config_checks_and_latent_shapes():
     assert z.shape == (4000, c.latent_dim) == (4000, 18)
     assert (z[:, :16].sum(1) == 1).all() and set(z[:, :16].unique().tolist()) == {0.0, 1.0}
     assert z[:, 16:].std().item() == pytest.approx(0.1, rel=0.05)
-    assert c.with_(latent="gaussian").latent_dim == 2 and c.latent == "mixture"
+    assert replace(c, latent="gaussian").latent_dim == 2 and c.latent == "mixture"
 
 
 # ----------------------------------------------------------------------- training
+def test_losses_against_an_undecided_discriminator():
+    """D(x) = 1/2 everywhere: L_D = 2 log 2, and L_G = log 2 (non-saturating) or
+    -log 2 (saturating); packing hands D pack samples side by side."""
+    import torch
+
+    def undecided(x):
+        assert x.shape == (4, 4)                       # 8 samples of 2-D, packed in pairs
+        return torch.zeros(len(x), 1)
+
+    real, fake = torch.randn(8, 2), torch.randn(8, 2)
+    assert gan_training.discriminator_loss(undecided, real, fake, pack=2).item() == \
+        pytest.approx(2 * np.log(2))
+    assert gan_training.generator_loss(undecided, fake, pack=2).item() == \
+        pytest.approx(np.log(2))
+    assert gan_training.generator_loss(undecided, fake, pack=2, kind="saturating").item() == \
+        pytest.approx(-np.log(2))
+
+
+def test_a_run_depends_on_its_seed_only_and_leaves_torch_global_generator_alone():
+    import torch
+
+    config = GANConfig(steps=5, batch_size=16, hidden=8)
+    torch.manual_seed(7)
+    expected_next = torch.rand(2)
+    torch.manual_seed(7)
+    first = gan_training.train_gan(config, seed=3)
+    assert torch.equal(torch.rand(2), expected_next)
+    torch.manual_seed(99)                               # another global state: same run
+    assert np.array_equal(gan_training.train_gan(config, seed=3).losses, first.losses)
+    assert not np.array_equal(gan_training.train_gan(config, seed=4).losses, first.losses)
+
+
 def test_ring_training_records_snapshots_and_losses():
     run = gan_training.train_gan(GANConfig(steps=60, batch_size=32, hidden=16), seed=0,
                                  snapshot_every=20, n_snapshot=100)
@@ -86,7 +120,7 @@ def test_gan_moves_its_samples_onto_the_data(seed):
     X = target + 0.05 * np.random.default_rng(seed).standard_normal((1000, 2))
     config = GANConfig(steps=300, batch_size=64, hidden=32, pack=1, latent="gaussian",
                        lr_g=2e-3, lr_d=2e-3)
-    untrained = gan_training.train_gan(config.with_(lr_g=1e-12, lr_d=1e-12), data=X,
+    untrained = gan_training.train_gan(replace(config, lr_g=1e-12, lr_d=1e-12), data=X,
                                        seed=seed)
     trained = gan_training.train_gan(config, data=X, seed=seed)
     assert np.abs(untrained.sample(2000).mean(0) - target).max() > 0.15
@@ -119,8 +153,6 @@ def test_shipped_generators_are_the_ones_the_chapter_describes():
     assert set(runs) == set(gan_training.SHIPPED)
     for name, run in runs.items():
         assert run.config == gan_training.ABLATION[gan_training.SHIPPED[name]]
-    import torch
-    torch.manual_seed(0)
     mixture = ring_metrics(runs["mixture"].sample(2500))
     gaussian = ring_metrics(runs["gaussian"].sample(2500))
     assert mixture["modes"] == 8 and mixture["high_quality"] > 0.98

@@ -15,7 +15,9 @@ def test_chance_constants_match_a_constant_predictor():
 @pytest.mark.parametrize("cell", sorted(gated.CELLS))
 def test_regressor_shapes_and_lstm_forget_bias(cell):
     model = gated.SequenceRegressor(cell, hidden_size=8)
-    assert model(torch.zeros(5, 3, 2)).shape == (3,)
+    prediction, loss = model(torch.zeros(5, 3, 2), torch.ones(3))
+    assert prediction.shape == (3,) and model(torch.zeros(5, 3, 2))[1] is None
+    assert loss.item() == pytest.approx(((prediction - 1) ** 2).mean().item())
     if cell == "lstm":
         forget = model.rnn.bias_ih_l0[8:16] + model.rnn.bias_hh_l0[8:16]
         assert torch.all(forget == 1.0)
@@ -26,9 +28,25 @@ def test_a_gru_learns_a_short_adding_problem_and_beats_chance():
     model = gated.SequenceRegressor("gru", hidden_size=16)
     losses = gated.train_on_adding(model, length=8, steps=150)
     X, y = data.make_adding_problem(500, 8, seed=123)
-    mse, accuracy = gated.evaluate(model, X, y)
+    error = gated.test_error(model, X, y)
     assert np.mean(losses[-10:]) < 0.2 * np.mean(losses[:10])
-    assert mse < 0.1 * gated.CHANCE_MSE and accuracy > 3 * gated.CHANCE_ACCURACY
+    assert error["mse"] < 0.1 * gated.CHANCE_MSE
+    assert error["accuracy"] > 3 * gated.CHANCE_ACCURACY
+
+
+def test_memory_experiment_rows_and_no_global_side_effect():
+    torch.manual_seed(123)
+    expected_next = torch.rand(3)
+    torch.manual_seed(123)
+    rows = gated.memory_experiment([4, 6], cells=("rnn", "gru"), seeds=(0, 1), steps=3,
+                                   n_test=50, hidden_size=4)
+    assert torch.equal(torch.rand(3), expected_next)        # the caller's generator untouched
+    assert [(r["length"], r["cell"], r["seed"]) for r in rows] == [
+        (L, c, s) for L in (4, 6) for c in ("rnn", "gru") for s in (0, 1)]
+    again = gated.memory_experiment([4], cells=("rnn",), seeds=(1,), steps=3, n_test=50,
+                                    hidden_size=4)
+    assert again[0] == rows[1]                                # a run depends on its seed only
+    assert rows[0]["test_mse"] != rows[1]["test_mse"]        # and the seed matters
 
 
 def test_first_length_at_chance_reads_the_median():
@@ -38,10 +56,14 @@ def test_first_length_at_chance_reads_the_median():
     assert gated.first_length_at_chance(rows[:2], "rnn") is None
 
 
-def test_bad_input_raises():
-    with pytest.raises(ValueError, match="unknown cell"):
-        gated.SequenceRegressor("transformer")
-    with pytest.raises(ValueError, match=r"shape \(T, B, 2\)"):
-        gated.SequenceRegressor("gru")(torch.zeros(5, 3))
-    with pytest.raises(ValueError, match="lr must be > 0"):
-        gated.train_on_adding(gated.SequenceRegressor("rnn"), 4, lr=0)
+@pytest.mark.parametrize("call, error, names", [
+    (lambda: gated.SequenceRegressor("transformer"), ValueError, "cell"),
+    (lambda: gated.SequenceRegressor("gru", hidden_size=0), ValueError, "hidden_size"),
+    (lambda: gated.SequenceRegressor("gru")(torch.zeros(5, 3)), AssertionError, "X"),
+    (lambda: gated.train_on_adding(gated.SequenceRegressor("rnn"), 4, lr=0), ValueError, "lr"),
+    (lambda: gated.train_on_adding(gated.SequenceRegressor("rnn"), 4, steps=0), ValueError,
+     "steps"),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_bad_input_raises_an_error_naming_the_argument(call, error, names):
+    with pytest.raises(error, match=names):
+        call()

@@ -65,7 +65,7 @@ def test_a_wrong_backward_is_caught_by_the_check():
 def test_init_scales_weights_by_fan_in():
     rng = np.random.default_rng(0)
     for activation, gain in [("tanh", 1.0), ("relu", np.sqrt(2.0))]:
-        params = mlp.init_mlp_params([400, 300, 2], rng, activation)
+        params = mlp.init_mlp_params([400, 300, 2], activation, rng=rng)
         assert params["W1"].shape == (300, 400) and params["b1"].shape == (300,)
         assert params["W1"].std() == pytest.approx(gain / 20, rel=0.02)
         assert not params["b2"].any()
@@ -111,40 +111,47 @@ def test_predict_and_proba():
         regression.predict_proba(X)
 
 
-def test_bad_input_raises_clearly():
-    model = mlp.MLP([2, 3, 2], "tanh")
-    X = np.zeros((4, 2))
-    with pytest.raises(ValueError, match="unknown activation"):
-        mlp.MLP([2, 3, 2], "swish")
-    with pytest.raises(ValueError, match="unknown loss"):
-        mlp.MLP([2, 3, 2], loss="hinge")
-    with pytest.raises(ValueError, match="at least two"):
-        mlp.MLP([2])
-    with pytest.raises(ValueError, match=r"sizes\[1\] must be >= 1"):
-        mlp.MLP([2, 0, 2])
-    with pytest.raises(ValueError, match="3 features per row but the first layer expects 2"):
-        model.forward(np.zeros((4, 3)))
-    with pytest.raises(ValueError, match="must have 2 dimension"):
-        model.forward(np.zeros(2))
-    with pytest.raises(ValueError, match="4 integer labels"):
-        model.forward(X, np.zeros(3, dtype=int))
-    with pytest.raises(ValueError, match="integer labels"):
-        model.forward(X, np.zeros(4))
-    with pytest.raises(ValueError, match=r"labels must lie in 0..1"):
-        model.forward(X, np.array([0, 1, 2, 0]))
-    with pytest.raises(ValueError, match=r"shape \(4, 1\)"):
-        mlp.MLP([2, 3, 1], loss="mse").forward(X, np.zeros((4, 2)))
-    with pytest.raises(RuntimeError, match="before backward"):
-        mlp.MLP([2, 3, 2]).backward()
-    with pytest.raises(ValueError, match="lr must be > 0"):
-        model.step({"W1": np.zeros((3, 2))}, lr=0.0)
-    with pytest.raises(ValueError, match="lr must be > 0"):
-        mlp.train(model, X, np.zeros(4, dtype=int), lr=-0.1, epochs=1)
-    with pytest.raises(ValueError, match="4 rows but y has 3"):
-        mlp.train(model, X, np.zeros(3, dtype=int), lr=0.1, epochs=1)
-    with pytest.raises(ValueError, match="sgd"):
-        mlp.train(model, X, np.zeros(4, dtype=int), lr=0.1, epochs=1, optimizer="adam")
-    with pytest.raises(ValueError, match=r"shape \(m, 2\)"):
-        mlp.TorchMLP([2, 3, 2])(torch.zeros(4, 3))
-    with pytest.raises(ValueError, match="unknown activation"):
-        mlp.TorchMLP([2, 3, 2], "swish")
+X4 = np.zeros((4, 2))
+LABELS4 = np.zeros(4, dtype=int)
+
+
+@pytest.mark.parametrize("call, error, names", [
+    (lambda: mlp.MLP([2, 3, 2], "swish"), ValueError, "activation"),
+    (lambda: mlp.MLP([2, 3, 2], loss="hinge"), ValueError, "loss"),
+    (lambda: mlp.MLP([2]), ValueError, "sizes"),
+    (lambda: mlp.MLP([2, 0, 2]), ValueError, r"sizes\[1\]"),
+    (lambda: mlp.MLP([2, 3, 2], seed=-1), ValueError, "seed"),
+    (lambda: mlp.MLP([2, 3, 2]).forward(np.zeros((4, 3))), ValueError, "features"),
+    (lambda: mlp.MLP([2, 3, 2]).forward(np.zeros(2)), ValueError, "X"),
+    (lambda: mlp.MLP([2, 3, 2]).forward(X4, np.zeros(3, dtype=int)), ValueError, "labels"),
+    (lambda: mlp.MLP([2, 3, 2]).forward(X4, np.zeros(4)), ValueError, "labels"),
+    (lambda: mlp.MLP([2, 3, 2]).forward(X4, np.array([0, 1, 2, 0])), ValueError, "labels"),
+    (lambda: mlp.MLP([2, 3, 1], loss="mse").forward(X4, np.zeros((4, 2))), ValueError,
+     "shape"),
+    (lambda: mlp.MLP([2, 3, 2]).backward(), AssertionError, "forward"),
+    (lambda: mlp.train(mlp.MLP([2, 3, 2]), X4, LABELS4, lr=-0.1, epochs=1), ValueError, "lr"),
+    (lambda: mlp.train(mlp.MLP([2, 3, 2]), X4, LABELS4[:3], lr=0.1, epochs=1), ValueError,
+     "rows"),
+    (lambda: mlp.train(mlp.MLP([2, 3, 2]), X4, LABELS4, lr=0.1, epochs=1, optimizer="adam"),
+     ValueError, "sgd"),
+    (lambda: mlp.TorchMLP([2, 3, 2])(torch.zeros(4, 3)), ValueError, "shape"),
+    (lambda: mlp.TorchMLP([2, 3, 2], "swish"), ValueError, "activation"),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_bad_input_raises_an_error_naming_the_argument(call, error, names):
+    with pytest.raises(error, match=names):
+        call()
+
+
+@pytest.mark.parametrize("loss", mlp.LOSSES)
+def test_backward_starts_from_the_output_error(loss):
+    """output_delta is dJ/dZ_L: softmax minus one-hot over m for cross-entropy."""
+    rng = np.random.default_rng(3)
+    Z = rng.standard_normal((6, 4))
+    y = rng.integers(0, 4, 6) if loss == "cross_entropy" else rng.standard_normal((6, 4))
+    Z_t = torch.tensor(Z, requires_grad=True)
+    if loss == "cross_entropy":
+        J = torch.nn.functional.cross_entropy(Z_t, torch.from_numpy(y))
+    else:
+        J = 0.5 * ((Z_t - torch.from_numpy(y)) ** 2).sum() / len(Z)
+    J.backward()
+    assert np.abs(mlp.output_delta(Z, y, loss) - Z_t.grad.numpy()).max() < 1e-15

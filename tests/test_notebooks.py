@@ -4,21 +4,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
 
 import notebooks  # tools/notebooks.py
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = notebooks.notebook_paths()
 IDS = [p.name for p in NOTEBOOKS]
-
-
-def toc_files():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        files += [chapter["file"] for chapter in part["chapters"]]
-    return files
 
 
 def test_there_are_notebooks():
@@ -55,7 +46,7 @@ def test_setup_cell_is_inert_off_colab():
 
 
 def test_toc_lists_exactly_the_pages_that_exist():
-    listed = toc_files()
+    listed = notebooks.toc_files()
     for entry in listed:
         assert any((ROOT / f"{entry}{ext}").exists() for ext in (".md", ".ipynb")), entry
     chapters = {str(p.relative_to(ROOT).with_suffix("")) for p in (ROOT / "chapters").iterdir()

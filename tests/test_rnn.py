@@ -10,12 +10,12 @@ from helpers import assert_twins_agree
 @pytest.mark.parametrize("T, B, D, H", [(1, 1, 1, 1), (7, 3, 4, 5), (20, 2, 3, 16)])
 def test_numpy_recurrence_equals_torch_rnn(T, B, D, H):
     rng = np.random.default_rng(T * 100 + H)
-    params = rnn.init_rnn_params(D, H, rng, scale=1.5)
+    params = rnn.init_rnn_params(D, H, rng=rng, scale=1.5)
     params["b_h"] = rng.standard_normal(H)
     X = rng.standard_normal((T, B, D))
     h0 = rng.standard_normal((B, H))
     H_np = rnn.rnn_forward(X, params, h0)
-    H_torch, h_last = rnn.torch_rnn_from(params)(torch.from_numpy(X), torch.from_numpy(h0)[None])
+    H_torch, h_last = rnn.torch_recurrence(params)(torch.from_numpy(X), torch.from_numpy(h0)[None])
     assert H_np.shape == (T, B, H)
     assert np.abs(H_np - H_torch.detach().numpy()).max() < 1e-12
     assert np.allclose(H_np[-1], h_last[0].detach().numpy())
@@ -26,18 +26,6 @@ def test_zero_initial_state_by_default():
     H = rnn.rnn_forward(np.ones((2, 1, 1)), params)
     assert H[0, 0, 0] == pytest.approx(np.tanh(2.0))
     assert H[1, 0, 0] == pytest.approx(np.tanh(2.0 + 0.5 * np.tanh(2.0)))
-
-
-def test_bad_input():
-    params = rnn.init_rnn_params(3, 4, np.random.default_rng(0))
-    with pytest.raises(ValueError, match="3 dimension"):
-        rnn.rnn_forward(np.zeros((5, 3)), params)
-    with pytest.raises(ValueError, match="inputs have 2 features but W_xh expects 3"):
-        rnn.rnn_forward(np.zeros((5, 1, 2)), params)
-    with pytest.raises(ValueError, match=r"h0 must have shape \(1, 4\)"):
-        rnn.rnn_forward(np.zeros((5, 1, 3)), params, h0=np.zeros((2, 4)))
-    with pytest.raises(ValueError, match="hidden_size"):
-        rnn.init_rnn_params(3, 0, np.random.default_rng(0))
 
 
 SHAPES = [(1, 1, 1, 1, 2), (3, 2, 4, 5, 3), (12, 4, 3, 8, 5), (25, 3, 2, 16, 4)]
@@ -77,9 +65,9 @@ def test_bptt_equals_finite_differences(activation):
 
 def test_hidden_gradient_norms_match_a_torch_loop():
     rng = np.random.default_rng(0)
-    params = rnn.init_rnn_params(2, 6, rng, scale=1.3)
+    params = rnn.init_rnn_params(2, 6, rng=rng, scale=1.3)
     X = rng.standard_normal((10, 3, 2))
-    norms = rnn.hidden_gradient_norms(params, X, seed=5)
+    norms = rnn.hidden_gradient_norms(X, params, seed=5)
     u = np.random.default_rng(5).standard_normal(6)
     u_t = torch.from_numpy(u / np.linalg.norm(u))
     p = {k: torch.from_numpy(v) for k, v in params.items()}
@@ -97,8 +85,8 @@ def test_hidden_gradient_norms_match_a_torch_loop():
 def test_gradient_norms_vanish_below_and_explode_above_one():
     rng = np.random.default_rng(1)
     X = rng.standard_normal((40, 8, 4))
-    small = rnn.hidden_gradient_norms(rnn.init_rnn_params(4, 64, rng, scale=0.5), X)
-    large = rnn.hidden_gradient_norms(rnn.init_rnn_params(4, 64, rng, scale=2.0), X,
+    small = rnn.hidden_gradient_norms(X, rnn.init_rnn_params(4, 64, rng=rng, scale=0.5))
+    large = rnn.hidden_gradient_norms(X, rnn.init_rnn_params(4, 64, rng=rng, scale=2.0),
                                       activation="relu")
     assert small[30] < 1e-6 * small[0]
     assert large[30] > 1e3 * large[0]
@@ -121,27 +109,46 @@ def test_clip_gradients_matches_torch():
     assert np.allclose(untouched["a"], 0.1)    # below the threshold: unchanged
 
 
-def test_rnn_bad_input_raises_clearly():
-    model = rnn.RNN(3, 4, 2)
-    X = np.zeros((5, 2, 3))
-    with pytest.raises(ValueError, match="unknown activation"):
-        rnn.RNN(3, 4, 2, activation="sigmoid")
-    with pytest.raises(ValueError, match="inputs have 2 features but W_xh expects 3"):
-        model.forward(np.zeros((5, 2, 2)))
-    with pytest.raises(ValueError, match=r"shape \(5, 2\) \(every step\) or \(2,\)"):
-        model.forward(X, np.zeros((4, 2), dtype=int))
-    with pytest.raises(ValueError, match="integer labels"):
-        model.forward(X, np.zeros(2))
-    with pytest.raises(ValueError, match=r"labels must lie in 0..1"):
-        model.forward(X, np.array([0, 2]))
-    with pytest.raises(RuntimeError, match="before backward"):
-        rnn.RNN(3, 4, 2).backward()
-    with pytest.raises(ValueError, match="lr must be > 0"):
-        model.step({}, lr=0)
-    with pytest.raises(ValueError, match="max_norm must be > 0"):
-        rnn.clip_gradients({}, max_norm=0.0)
-    with pytest.raises(ValueError, match=r"shape \(T, B, 3\)"):
-        rnn.TorchRNN(3, 4, 2)(torch.zeros(5, 3))
+PARAMS = rnn.init_rnn_params(3, 4, rng=np.random.default_rng(0))
+X3 = np.zeros((5, 2, 3))
+
+
+@pytest.mark.parametrize("call, error, names", [
+    (lambda: rnn.rnn_forward(np.zeros((5, 3)), PARAMS), ValueError, "X"),
+    (lambda: rnn.rnn_forward(np.zeros((5, 1, 2)), PARAMS), ValueError, "W_xh"),
+    (lambda: rnn.rnn_forward(np.zeros((5, 1, 3)), PARAMS, h0=np.zeros((2, 4))), ValueError,
+     "h0"),
+    (lambda: rnn.rnn_forward(X3, PARAMS, activation="sigmoid"), ValueError, "activation"),
+    (lambda: rnn.init_rnn_params(3, 0, rng=np.random.default_rng(0)), ValueError,
+     "hidden_size"),
+    (lambda: rnn.RNN(3, 4, 2, activation="sigmoid"), ValueError, "activation"),
+    (lambda: rnn.RNN(3, 4, 2).forward(np.zeros((5, 2, 2))), ValueError, "W_xh"),
+    (lambda: rnn.RNN(3, 4, 2).forward(X3, np.zeros((4, 2), dtype=int)), ValueError, "y"),
+    (lambda: rnn.RNN(3, 4, 2).forward(X3, np.zeros(2)), ValueError, "labels"),
+    (lambda: rnn.RNN(3, 4, 2).forward(X3, np.array([0, 2])), ValueError, "labels"),
+    (lambda: rnn.RNN(3, 4, 2).backward(), AssertionError, "forward"),
+    (lambda: rnn.train_rnn(rnn.RNN(3, 4, 2), X3, np.zeros(2, dtype=int), lr=0, steps=1),
+     ValueError, "lr"),
+    (lambda: rnn.train_rnn(rnn.RNN(3, 4, 2), X3, np.zeros(3, dtype=int), lr=0.1, steps=1),
+     ValueError, "sequences"),
+    (lambda: rnn.clip_gradients({}, max_norm=0.0), ValueError, "max_norm"),
+    (lambda: rnn.TorchRNN(3, 4, 2)(torch.zeros(5, 3)), ValueError, "shape"),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_bad_input_raises_an_error_naming_the_argument(call, error, names):
+    with pytest.raises(error, match=names):
+        call()
+
+
+def test_bptt_starts_from_softmax_minus_one_hot():
+    """output_gradient is dJ/do_t, for every-step and last-step labels alike."""
+    rng = np.random.default_rng(4)
+    O = rng.standard_normal((3, 2, 5))
+    for y in (rng.integers(0, 5, (3, 2)), rng.integers(0, 5, 2)):
+        O_t = torch.tensor(O, requires_grad=True)
+        scored = O_t if y.ndim == 2 else O_t[-1:]
+        torch.nn.functional.cross_entropy(scored.reshape(-1, 5),
+                                          torch.from_numpy(y).reshape(-1)).backward()
+        assert np.abs(rnn.output_gradient(O, y) - O_t.grad.numpy()).max() < 1e-15
 
 
 def test_scratch_rnn_learns_to_remember_the_first_symbol():
@@ -152,5 +159,3 @@ def test_scratch_rnn_learns_to_remember_the_first_symbol():
     logits, _ = model.forward(X_test)
     assert np.mean(losses[-20:]) < 0.05 * np.mean(losses[:20])
     assert (logits[-1].argmax(axis=1) == y_test).mean() > 0.98
-    with pytest.raises(ValueError, match="1000 sequences but y has 999"):
-        rnn.train_rnn(model, X, y[:999], lr=0.1, steps=1)

@@ -21,7 +21,8 @@ import sys
 from pathlib import Path
 
 import nbformat
-import yaml
+
+from notebooks import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "errata.md"
@@ -43,9 +44,7 @@ a box.)
 
 def toc_pages() -> list[Path]:
     """The chapter pages in toc order: notebooks, and the prose pages written in MyST."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [chapter["file"] for part in toc.get("parts", []) for chapter in part["chapters"]]
-    return [ROOT / f"{f}{ext}" for f in files for ext in (".ipynb", ".md")
+    return [ROOT / f"{f}{ext}" for f in toc_files() for ext in (".ipynb", ".md")
             if f.startswith("chapters/") and (ROOT / f"{f}{ext}").exists()]
 
 

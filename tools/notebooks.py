@@ -65,6 +65,13 @@ def setup_cell_source(url: str | None = None, commit: str | None = None) -> str:
     return SETUP_TEMPLATE.format(url=url or repository_url(), commit=commit or package_commit())
 
 
+def toc_files() -> list[str]:
+    """Every page of _toc.yml in reading order (the root first), without suffixes."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    return [toc["root"]] + [chapter["file"] for part in toc.get("parts", [])
+                            for chapter in part["chapters"]]
+
+
 def notebook_paths() -> list[Path]:
     return sorted(p for pattern in NOTEBOOK_GLOBS for p in ROOT.glob(pattern))
 

@@ -20,7 +20,6 @@ process and two test files at a time (pytest-xdist):
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import subprocess

@@ -2,12 +2,14 @@
 
 Modules (one per model family, NumPy and PyTorch versions side by side):
 
-- ``utils``: ``set_seed``, ``get_device``
+- ``utils``: ``set_seed``, ``get_device``, and the package's own seeded generators
+- ``training``: the update step every training loop shares (``sgd_step``, ``update``)
 - ``data``: offline data loaders (tiny Shakespeare, digits, 2-D mixtures, time series)
 - ``activations``: activation functions and their derivatives (chapters 02-03)
-- ``mlp``: the multilayer perceptron, NumPy ``MLP`` and ``TorchMLP``, one ``train`` loop (chapter 03)
+- ``mlp``: the multilayer perceptron, NumPy ``MLP`` and ``TorchMLP``, one ``train`` loop
+  (chapter 03)
 - ``gradcheck``: finite-difference and relative-error checks of backward passes (chapters 03-06)
-- ``concepts``: the small demonstrations of chapter 02 (depth, a linear-Gaussian latent model)
+- ``concepts``: the small demonstrations of chapter 02 and its concept map
 - ``rnn``: the vanilla RNN with BPTT, NumPy ``RNN`` and ``TorchRNN`` (chapter 04)
 - ``gated``: vanilla, LSTM and GRU cells on the adding problem, in PyTorch (chapter 04)
 - ``vae``: the VAE's ELBO terms in NumPy, ``TorchVAE`` (and a plain autoencoder) (chapter 05)
@@ -17,7 +19,8 @@ Modules (one per model family, NumPy and PyTorch versions side by side):
 - ``gan_training``: MLP GANs on the ring and on digits, the ablation recipe (chapter 06)
 - ``timeline``: Karpathy's career and work as a sourced table (chapter 01)
 - ``compute``: published training-compute figures and doubling times (chapter 11)
-- ``plotting``: figure helpers; ``widgets``: ipywidgets front-ends (imports ipywidgets)
+- ``plotting``: figure helpers; ``animations``: training as slider players;
+  ``widgets``: ipywidgets front-ends (imports ipywidgets)
 """
 from .utils import get_device, set_seed
 

@@ -2,8 +2,8 @@
 
 Each entry of ``ACTIVATIONS`` is a pair ``(f, df)`` where ``df`` is the derivative
 with respect to the pre-activation z, so a backward pass multiplies by ``df(z)``.
-``TORCH_ACTIVATIONS`` holds the same functions for the PyTorch twins, and
-``log_softmax`` is the stable output nonlinearity the cross-entropy losses share.
+``TORCH_ACTIVATIONS`` holds the same functions for the PyTorch twins; ``softmax`` and
+``log_softmax`` are the output nonlinearities the cross-entropy losses share.
 """
 from __future__ import annotations
 
@@ -38,6 +38,13 @@ ACTIVATIONS = {
 
 TORCH_ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
                      "identity": lambda z: z}
+
+
+def softmax(Z: np.ndarray) -> np.ndarray:
+    """softmax over the last axis; shifting by the maximum leaves it unchanged and
+    keeps exp from overflowing."""
+    E = np.exp(Z - Z.max(axis=-1, keepdims=True))
+    return E / E.sum(axis=-1, keepdims=True)
 
 
 def log_softmax(Z: np.ndarray) -> np.ndarray:

@@ -19,6 +19,8 @@ import torch
 
 from ._checks import check_float, check_int
 from .rnn import RNN, clip_gradients
+from .training import sgd_step, update
+from .utils import numpy_rng
 
 
 class Vocab:
@@ -62,16 +64,29 @@ class CharLSTM(torch.nn.Module):
 
     def __init__(self, vocab_size: int, hidden_size: int = 256, embedding_size: int = 32):
         super().__init__()
-        self.embed = torch.nn.Embedding(check_int("vocab_size", vocab_size, minimum=2),
-                                        check_int("embedding_size", embedding_size, minimum=1))
-        self.lstm = torch.nn.LSTM(embedding_size, check_int("hidden_size", hidden_size,
-                                                            minimum=1))
+        check_int("vocab_size", vocab_size, minimum=2)
+        check_int("hidden_size", hidden_size, minimum=1)
+        check_int("embedding_size", embedding_size, minimum=1)
+        self.embed = torch.nn.Embedding(vocab_size, embedding_size)
+        self.lstm = torch.nn.LSTM(embedding_size, hidden_size)
         self.out = torch.nn.Linear(hidden_size, vocab_size)
 
-    def forward(self, idx: torch.Tensor, state=None):
-        """idx: (T, B) character ids -> logits (T, B, vocab), new (h, c) state."""
-        H, state = self.lstm(self.embed(idx), state)
+    def run(self, idx: torch.Tensor, state=None):
+        """idx: (T, B) character ids -> logits (T, B, vocab) and the final (h, c), for
+        reading a text in chunks (evaluation, sampling) with the state carried along."""
+        H, state = self.lstm(self.embed(idx), state)                # (T, B, hidden)
         return self.out(H), state
+
+    def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None):
+        """The book's interface: logits (T, B, vocab) and, given the next characters
+        (T, B), their mean cross-entropy. Every call starts from a zero state, as
+        training on independent windows does."""
+        logits, _ = self.run(idx)
+        if targets is None:
+            return logits, None
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                                 targets.reshape(-1))
+        return logits, loss
 
 
 def _windows(ids: np.ndarray, starts: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
@@ -100,7 +115,7 @@ def train_char_model(model: CharLSTM, train_ids, *, seconds: float | None = None
     batch_size = check_int("batch_size", batch_size, minimum=1)
     lr = check_float("lr", lr, minimum=0.0, strict=True)
     train_ids = np.asarray(train_ids)
-    rng = np.random.default_rng(check_int("seed", seed, minimum=0))
+    rng = numpy_rng(seed)
     device = _device(model)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     curve, done, trained, next_eval = [], 0, 0.0, eval_every
@@ -111,13 +126,8 @@ def train_char_model(model: CharLSTM, train_ids, *, seconds: float | None = None
             group["lr"] = lr * (1.0 - 0.95 * progress)
         x, y = _windows(train_ids, rng.integers(0, len(train_ids) - seq_len - 1, batch_size),
                         seq_len)
-        logits, _ = model(torch.from_numpy(x).to(device))
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                                 torch.from_numpy(y).to(device).reshape(-1))
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        _, loss = model(torch.from_numpy(x).to(device), torch.from_numpy(y).to(device))
+        update(opt, loss, clip=1.0)
         done += 1
         trained += time.perf_counter() - start
         if val_ids is not None and eval_every and trained >= next_eval:
@@ -137,7 +147,7 @@ def evaluate(model: CharLSTM, ids, streams: int = 100, chunk: int = 200) -> floa
     y = ids[1:n + 1].view(streams, -1).T
     total, state = 0.0, None
     for k in range(0, x.shape[0], chunk):
-        logits, state = model(x[k:k + chunk], state)
+        logits, state = model.run(x[k:k + chunk], state)
         total = total + torch.nn.functional.cross_entropy(    # summed on the device
             logits.reshape(-1, logits.shape[-1]), y[k:k + chunk].reshape(-1),
             reduction="sum")
@@ -145,28 +155,34 @@ def evaluate(model: CharLSTM, ids, streams: int = 100, chunk: int = 200) -> floa
     return float(total) / x.numel()
 
 
+def _check_sampling(prime: str, length: int, temperature: float, seed: int) -> None:
+    check_float("temperature", temperature, minimum=0.0, strict=True)
+    check_int("length", length, minimum=0)
+    check_int("seed", seed, minimum=0)
+    if not prime:
+        raise ValueError("prime must contain at least one character")
+
+
 @torch.no_grad()
-def sample(model: CharLSTM, vocab: Vocab, prime: str, length: int,
+def sample(model: CharLSTM, vocab: Vocab, prime: str, length: int, *,
            temperature: float = 1.0, seed: int = 0) -> str:
     """Continue ``prime`` by ``length`` characters drawn from softmax(logits / temperature).
 
     Low temperatures sharpen the distribution towards the likeliest character; high ones
-    flatten it. The temperature must be positive. The draws are made on the CPU from
-    ``seed``, so a model gives the same text on every device.
+    flatten it. The draws are made on the CPU from ``seed``, so a model gives the same
+    text on every device.
     """
-    temperature = check_float("temperature", temperature, minimum=0.0, strict=True)
-    length = check_int("length", length, minimum=0)
-    if not prime:
-        raise ValueError("prime must contain at least one character")
-    generator = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
+    _check_sampling(prime, length, temperature, seed)
+    generator = torch.Generator().manual_seed(seed)
     device = _device(model)
-    logits, state = model(torch.from_numpy(vocab.encode(prime))[:, None].to(device))
+    prime_ids = torch.from_numpy(vocab.encode(prime))[:, None].to(device)   # (T, 1)
+    logits, state = model.run(prime_ids)                     # read the prime
     out = []
     for _ in range(length):
         probs = torch.softmax(logits[-1, 0] / temperature, dim=-1).cpu()
         nxt = torch.multinomial(probs, 1, generator=generator)
         out.append(int(nxt))
-        logits, state = model(nxt[:, None].to(device), state)
+        logits, state = model.run(nxt[:, None].to(device), state)   # feed it back in
     return prime + vocab.decode(out)
 
 
@@ -188,8 +204,9 @@ def train_scratch_rnn(model: RNN, train_ids, *, steps: int, seq_len: int = 25,
     """Chapter 04's NumPy RNN as a character model: one-hot inputs, BPTT over windows of
     ``seq_len`` characters, SGD with clipping (min-char-rnn's sizes by default)."""
     steps = check_int("steps", steps, minimum=1)
+    lr = check_float("lr", lr, minimum=0.0, strict=True)
     K = model.sizes[2]
-    rng = np.random.default_rng(check_int("seed", seed, minimum=0))
+    rng = numpy_rng(seed)
     train_ids = np.asarray(train_ids)
     losses = []
     for _ in range(steps):
@@ -198,7 +215,7 @@ def train_scratch_rnn(model: RNN, train_ids, *, steps: int, seq_len: int = 25,
         _, J = model.forward(np.eye(K)[x], y)                       # one-hot: (T, B, K)
         grads = model.backward()
         clip_gradients(grads, clip)
-        model.step(grads, lr)
+        sgd_step(model.params, grads, lr)
         losses.append(J)
     return losses
 

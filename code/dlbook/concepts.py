@@ -6,6 +6,9 @@ gives a sawtooth with 2**L linear pieces on [0, 1] from only 2L hidden units. A 
 with one hidden layer of n ReLU units is piecewise linear with at most n + 1 pieces, so it
 needs at least 2**L - 1 units for the same function. ``shallow_sawtooth`` builds one with
 2**L units, to show the two really compute the same thing.
+
+``CONCEPT_NODES`` and ``CONCEPT_EDGES`` hold the chapter's concept map as data
+(``plotting.plot_concept_map`` draws it).
 """
 from __future__ import annotations
 
@@ -13,6 +16,27 @@ import numpy as np
 
 from ._checks import check_array, check_int
 from .activations import relu
+
+# The book's concept map (chapter 02) as data: node -> (x, y, label, chapters).
+# Edges: (from, to, label, dashed). Dashed edges are "can be combined with".
+CONCEPT_NODES = {
+    "neuron": (0.0, 5.2, "Neuron\nweighted sum + activation", "ch. 02-03"),
+    "network": (0.0, 3.8, "Neural network\nlayers of neurons", "ch. 03"),
+    "backprop": (4.8, 3.8, "Backpropagation\n+ gradient descent", "ch. 03"),
+    "deep": (2.4, 2.4, "Deep learning\nmany layers, trained end to end", "ch. 02-03"),
+    "rnn": (-0.4, 0.6, "RNN\narchitecture: a loop over time", "ch. 04, 07, 08"),
+    "vae": (2.4, 0.6, "VAE\nobjective: evidence lower bound\nencoder + decoder", "ch. 05"),
+    "gan": (5.2, 0.6, "GAN\nobjective: a two-player game\ngenerator + discriminator", "ch. 06"),
+}
+CONCEPT_EDGES = [
+    ("neuron", "network", "stacked in layers", False),
+    ("network", "deep", "made deep", False),
+    ("backprop", "deep", "trains", False),
+    ("deep", "rnn", "an architecture", False),
+    ("deep", "vae", "generative model", False),
+    ("deep", "gan", "generative model", False),
+    ("rnn", "vae", "can serve as encoder and decoder", True),
+]
 
 
 def tent(x):

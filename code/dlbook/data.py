@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import check_choice, check_float, check_fraction, check_int
+from .utils import numpy_rng
 
 SHAKESPEARE_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
 
@@ -147,7 +148,7 @@ def make_first_symbol_task(n_samples: int, gap: int, n_symbols: int = 4, seed: i
     n_samples = check_int("n_samples", n_samples, minimum=1)
     gap = check_int("gap", gap, minimum=0)
     n_symbols = check_int("n_symbols", n_symbols, minimum=2)
-    rng = np.random.default_rng(check_int("seed", seed, minimum=0))
+    rng = numpy_rng(seed)
     symbols = rng.integers(0, n_symbols, size=(gap + 1, n_samples))
     return np.eye(n_symbols)[symbols], symbols[0]
 
@@ -164,7 +165,7 @@ def make_adding_problem(n_samples: int, length: int, seed: int = 0
     """
     n_samples = check_int("n_samples", n_samples, minimum=1)
     length = check_int("length", length, minimum=2)
-    rng = np.random.default_rng(check_int("seed", seed, minimum=0))
+    rng = numpy_rng(seed)
     values = rng.uniform(0.0, 1.0, size=(length, n_samples))
     markers = np.zeros((length, n_samples))
     columns = np.arange(n_samples)
@@ -239,22 +240,3 @@ def sliding_windows(series, window: int, horizon: int = 1) -> tuple[np.ndarray, 
     X = np.lib.stride_tricks.sliding_window_view(series, window)[:n]  # (n, window)
     y = series[window + horizon - 1:][:n]                                 # (n,)
     return X.copy(), y.copy()
-
-
-# ------------------------------------------------------------------------ registry
-_LOADERS = {
-    "shakespeare": load_shakespeare,
-    "digits": load_digits,
-    "ring": make_ring,
-    "moons": make_moons,
-    "first_symbol": make_first_symbol_task,
-    "adding": make_adding_problem,
-    "time_series": make_time_series,
-}
-
-
-def load_dataset(name: str, **kwargs):
-    """Load any of the book's data sets by name; keyword arguments go to its loader."""
-    check_choice("data set", name, _LOADERS)
-    return _LOADERS[name](**kwargs)
-

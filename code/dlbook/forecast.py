@@ -17,6 +17,8 @@ import torch
 from tqdm.auto import trange
 
 from ._checks import check_array, check_float, check_int
+from .training import minibatches, update
+from .utils import torch_generator
 
 
 class TimeSplit(NamedTuple):
@@ -79,48 +81,46 @@ class GRUForecaster(torch.nn.Module):
 
     def __init__(self, hidden_size: int = 32):
         super().__init__()
-        self.rnn = torch.nn.GRU(1, check_int("hidden_size", hidden_size, minimum=1))
+        check_int("hidden_size", hidden_size, minimum=1)
+        self.rnn = torch.nn.GRU(1, hidden_size)
         self.out = torch.nn.Linear(hidden_size, 1)
 
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
-        if X.ndim != 2:
-            raise ValueError(f"X must have shape (batch, window), got {tuple(X.shape)}")
+    def forward(self, X: torch.Tensor, y: torch.Tensor | None = None):
+        """X: (batch, window) -> predictions (batch,) and, given targets y, their MSE."""
+        assert X.ndim == 2, f"X must have shape (batch, window), got {tuple(X.shape)}"
         H, _ = self.rnn(X.T.unsqueeze(-1))          # time first: (window, batch, hidden)
-        return self.out(H[-1]).squeeze(-1)          # (batch,)
+        prediction = self.out(H[-1]).squeeze(-1)    # (batch,)
+        loss = None if y is None else ((prediction - y) ** 2).mean()
+        return prediction, loss
 
     @torch.no_grad()
     def predict(self, X) -> np.ndarray:
         param = next(self.parameters())
-        return self(torch.as_tensor(np.asarray(X), dtype=param.dtype,
-                                    device=param.device)).cpu().numpy()
+        X = torch.as_tensor(np.asarray(X), dtype=param.dtype, device=param.device)
+        return self(X)[0].cpu().numpy()
 
 
-def train_forecaster(model: GRUForecaster, split: TimeSplit, epochs: int = 30,
+def train_forecaster(model: GRUForecaster, split: TimeSplit, *, epochs: int = 30,
                      batch_size: int = 64, lr: float = 3e-3, seed: int = 0,
                      progress: bool = False) -> dict[str, list[float]]:
     """Adam on the mean squared error; keeps the weights of the best validation epoch.
 
-    Returns the per-epoch training and validation MSE.
+    The budget is in epochs over a fixed training set, because the validation error is
+    measured once per epoch. Returns the per-epoch training and validation MSE.
     """
     epochs = check_int("epochs", epochs, minimum=1)
     lr = check_float("lr", lr, minimum=0.0, strict=True)
     param = next(model.parameters())
     X = torch.as_tensor(split.X_train, dtype=param.dtype, device=param.device)
     y = torch.as_tensor(split.y_train, dtype=param.dtype, device=param.device)
-    generator = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
+    generator = torch_generator(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     history = {"train": [], "val": []}
     best, best_state = np.inf, None
     for _ in trange(epochs, desc="epochs", disable=not progress):
-        order = torch.randperm(len(X), generator=generator).to(X.device)  # windows, not time
         total = 0.0
-        for start in range(0, len(X), batch_size):
-            idx = order[start:start + batch_size]
-            loss = ((model(X[idx]) - y[idx]) ** 2).mean()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
+        for idx in minibatches(len(X), batch_size, generator, X.device):   # windows, not time
+            total += update(opt, model(X[idx], y[idx])[1]) * len(idx)
         history["train"].append(total / len(X))
         history["val"].append(mse(model.predict(split.X_val), split.y_val))
         if history["val"][-1] < best:                         # early stopping by validation

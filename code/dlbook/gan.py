@@ -23,6 +23,7 @@ import torch
 
 from ._checks import check_array, check_choice, check_float, check_int
 from .activations import sigmoid
+from .utils import numpy_rng
 
 GENERATOR_LOSSES = ("non-saturating", "saturating")
 D_PARAMS, G_PARAMS = ("c", "u", "v"), ("a", "b")
@@ -80,36 +81,25 @@ def init_gan_1d(a: float = 0.3, b: float = -3.0) -> dict[str, float]:
     return {"a": check_float("a", a), "b": check_float("b", b), "c": 0.0, "u": 0.0, "v": 0.0}
 
 
-def _check_params(params) -> dict[str, float]:
-    missing = [k for k in G_PARAMS + D_PARAMS if k not in params]
-    if missing:
-        raise ValueError(f"params lacks {missing}; start from init_gan_1d()")
-    return params
-
-
-def generate_1d(params, z) -> np.ndarray:
+def generate_1d(z, params) -> np.ndarray:
     """x = G(z) = b + a z."""
-    params = _check_params(params)
-    return params["b"] + params["a"] * check_array("z", z, ndim=1)
+    return params["b"] + params["a"] * z
 
 
-def discriminator_logit_1d(params, x) -> np.ndarray:
+def discriminator_logit_1d(x, params) -> np.ndarray:
     """s(x) = c + u x + v x^2, so D(x) = sigmoid(s(x))."""
-    params = _check_params(params)
-    x = check_array("x", x)
     return params["c"] + params["u"] * x + params["v"] * x ** 2
 
 
-def gan_1d_losses(params, x_real, z, generator_loss: str = "non-saturating"):
+def gan_1d_losses(x_real, z, params, generator_loss: str = "non-saturating"):
     """The two players' losses on one batch, in nats.
 
     L_D = -mean log D(x_real) - mean log(1 - D(G(z)))          (eq-loss-d)
     L_G = -mean log D(G(z))        (non-saturating, eq-loss-g-ns), or
     L_G =  mean log(1 - D(G(z)))   (saturating: minimax, eq-loss-g-sat).
     """
-    check_choice("generator_loss", generator_loss, GENERATOR_LOSSES)
-    s_real = discriminator_logit_1d(params, check_array("x_real", x_real, ndim=1))
-    s_fake = discriminator_logit_1d(params, generate_1d(params, z))
+    s_real = discriminator_logit_1d(x_real, params)
+    s_fake = discriminator_logit_1d(generate_1d(z, params), params)
     # log D = -softplus(-s) and log(1 - D) = -softplus(s), computed stably
     log_d_real = -np.logaddexp(0.0, -s_real)
     log_d_fake, log_1m_d_fake = -np.logaddexp(0.0, -s_fake), -np.logaddexp(0.0, s_fake)
@@ -118,39 +108,36 @@ def gan_1d_losses(params, x_real, z, generator_loss: str = "non-saturating"):
     return float(loss_d), float(loss_g)
 
 
-def gan_1d_gradients(params, x_real, z, generator_loss: str = "non-saturating"):
+def gan_1d_gradients(x_real, z, params, generator_loss: str = "non-saturating"):
     """dL_D/d(c, u, v) and dL_G/d(a, b) by hand (chapter 06, eq-grad-d and eq-grad-g).
 
     For the discriminator, dL_D/ds = D - 1 on a real sample and D on a fake one (the
     logistic-regression rule), and ds/d(c, u, v) = (1, x, x^2). For the generator, the
     gradient reaches x = G(z) through D: ds/dx = u + 2 v x, and dx/d(a, b) = (z, 1).
     """
-    check_choice("generator_loss", generator_loss, GENERATOR_LOSSES)
-    x_real = check_array("x_real", x_real, ndim=1)
-    x_fake = generate_1d(params, z)
-    d_real = sigmoid(discriminator_logit_1d(params, x_real))
-    d_fake = sigmoid(discriminator_logit_1d(params, x_fake))
+    x_fake = generate_1d(z, params)
+    d_real = sigmoid(discriminator_logit_1d(x_real, params))
+    d_fake = sigmoid(discriminator_logit_1d(x_fake, params))
     ds_real, ds_fake = d_real - 1.0, d_fake                      # dL_D/ds
     grads = {name: (ds_real * x_real ** k).mean() + (ds_fake * x_fake ** k).mean()
-             for k, name in enumerate(D_PARAMS)}
+             for k, name in enumerate(D_PARAMS)}                 # ds/d(c, u, v) = x^k
     if generator_loss == "non-saturating":
         dl_ds = -(1.0 - d_fake)          # d/ds of -log sigmoid(s)
     else:
         dl_ds = -d_fake                  # d/ds of log(1 - sigmoid(s))
     dl_dx = dl_ds * (params["u"] + 2.0 * params["v"] * x_fake)
-    grads["a"] = (dl_dx * np.asarray(z)).mean()
+    grads["a"] = (dl_dx * z).mean()
     grads["b"] = dl_dx.mean()
     return {k: float(v) for k, v in grads.items()}
 
 
-def gan_1d_gradients_torch(params, x_real, z, generator_loss: str = "non-saturating"):
+def torch_gan_1d_gradients(x_real, z, params, generator_loss: str = "non-saturating"):
     """The same gradients by autograd in float64: the twin the hand-written ones are
     tested against."""
-    check_choice("generator_loss", generator_loss, GENERATOR_LOSSES)
-    p = {k: torch.tensor(float(v), dtype=torch.float64, requires_grad=True)
-         for k, v in _check_params(params).items() if k in G_PARAMS + D_PARAMS}
-    x_real = torch.as_tensor(check_array("x_real", x_real, ndim=1), dtype=torch.float64)
-    z = torch.as_tensor(check_array("z", z, ndim=1), dtype=torch.float64)
+    p = {k: torch.tensor(float(params[k]), dtype=torch.float64, requires_grad=True)
+         for k in G_PARAMS + D_PARAMS}
+    x_real = torch.as_tensor(np.asarray(x_real, dtype=float))
+    z = torch.as_tensor(np.asarray(z, dtype=float))
 
     def logit(x):
         return p["c"] + p["u"] * x + p["v"] * x ** 2
@@ -192,7 +179,7 @@ def train_gan_1d(steps: int = 600, *, data_mean: float = 0.0, data_std: float = 
     lr_d = check_float("lr_d", lr_d, minimum=0.0)
     lr_g = check_float("lr_g", lr_g, minimum=0.0)
     check_choice("generator_loss", generator_loss, GENERATOR_LOSSES)
-    rng = np.random.default_rng(check_int("seed", seed, minimum=0))
+    rng = numpy_rng(seed)
     params = init_gan_1d(*init)
     snapshots, losses = [(0, dict(params))], []
     for step in range(1, steps + 1):
@@ -200,14 +187,14 @@ def train_gan_1d(steps: int = 600, *, data_mean: float = 0.0, data_std: float = 
             raise FloatingPointError(f"training diverged at step {step - 1}; lower the rates")
         x_real = data_mean + data_std * rng.standard_normal(batch_size)
         z = rng.standard_normal(batch_size)
-        losses.append(gan_1d_losses(params, x_real, z, generator_loss))
-        grads = gan_1d_gradients(params, x_real, z, generator_loss)
+        losses.append(gan_1d_losses(x_real, z, params, generator_loss))
+        grads = gan_1d_gradients(x_real, z, params, generator_loss)
         for k in D_PARAMS:
             params[k] -= lr_d * grads[k]
         if train_generator:
             # a fresh batch of z for the generator, scored by the updated discriminator
             z = rng.standard_normal(batch_size)
-            grads = gan_1d_gradients(params, x_real, z, generator_loss)
+            grads = gan_1d_gradients(x_real, z, params, generator_loss)
             for k in G_PARAMS:
                 params[k] -= lr_g * grads[k]
         if step % every == 0:

@@ -31,6 +31,8 @@ from tqdm.auto import trange
 from ._checks import check_array, check_choice, check_float, check_int
 from .data import ring_centres
 from .gan import GENERATOR_LOSSES
+from .training import update
+from .utils import seeded
 
 LATENTS = ("gaussian", "mixture")
 RING_STD = 0.01
@@ -61,7 +63,7 @@ def ring_metrics(samples, centres=None, std: float = RING_STD) -> dict:
 
 
 # ------------------------------------------------------------------------- models
-def mlp(sizes, out: nn.Module | None = None) -> nn.Sequential:
+def relu_mlp(sizes, out: nn.Module | None = None) -> nn.Sequential:
     """Linear layers of the given sizes with ReLU between them (and ``out`` at the end)."""
     layers = []
     for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -103,10 +105,6 @@ class GANConfig:
     @property
     def latent_dim(self) -> int:
         return self.noise_dim + (self.n_components if self.latent == "mixture" else 0)
-
-    def with_(self, **changes) -> "GANConfig":
-        """A copy with some fields changed (for ablations)."""
-        return replace(self, **changes)
 
 
 class LatentSampler:
@@ -170,9 +168,44 @@ def build_players(config: GANConfig, dim: int = 2, out: nn.Module | None = None)
     """The generator (latent -> data, with ``out`` on top) and the discriminator
     (``pack`` data points -> one logit), both ``depth`` hidden ReLU layers wide ``hidden``."""
     c = config
-    G = mlp([c.latent_dim] + [c.hidden] * c.depth + [dim], out)
-    D = mlp([dim * c.pack] + [c.hidden] * c.depth + [1])
+    G = relu_mlp([c.latent_dim] + [c.hidden] * c.depth + [dim], out)
+    D = relu_mlp([dim * c.pack] + [c.hidden] * c.depth + [1])
     return G, D
+
+
+def discriminator_loss(D, real: torch.Tensor, fake: torch.Tensor, pack: int = 1):
+    """L_D = -mean log D(x) - mean log(1 - D(G(z))) (eq-loss-d), as two binary
+    cross-entropies on the logits: real batches labelled 1, fake ones 0. The
+    discriminator judges ``pack`` consecutive samples at once."""
+    s_real = D(real.reshape(-1, real.shape[1] * pack))
+    s_fake = D(fake.reshape(-1, fake.shape[1] * pack))
+    bce = nn.functional.binary_cross_entropy_with_logits
+    return bce(s_real, torch.ones_like(s_real)) + bce(s_fake, torch.zeros_like(s_fake))
+
+
+def generator_loss(D, fake: torch.Tensor, pack: int = 1,
+                   kind: str = "non-saturating") -> torch.Tensor:
+    """L_G on the discriminator's logits for a fake batch: -mean log D(G(z))
+    (non-saturating, eq-loss-g-ns) or mean log(1 - D(G(z))) (saturating, eq-loss-g-sat)."""
+    s_fake = D(fake.reshape(-1, fake.shape[1] * pack))
+    bce = nn.functional.binary_cross_entropy_with_logits
+    if kind == "non-saturating":
+        return bce(s_fake, torch.ones_like(s_fake))                # -log D(G(z))
+    return -bce(s_fake, torch.zeros_like(s_fake))                  # log(1 - D(G(z)))
+
+
+def gan_step(G, D, opt_g, opt_d, sample_real, sample_latent, c: GANConfig):
+    """One step of the game: ``d_steps`` updates of D on a real and a fake batch, then
+    one update of G through the updated D. Returns (L_D, L_G) as floats."""
+    n = c.batch_size * c.pack
+    for _ in range(c.d_steps):
+        real = sample_real(n)
+        with torch.no_grad():                    # D's step leaves G alone
+            fake = G(sample_latent(n))
+        loss_d = update(opt_d, discriminator_loss(D, real, fake, c.pack))
+    fake = G(sample_latent(n))                   # a fresh batch, with gradients into G
+    loss_g = update(opt_g, generator_loss(D, fake, c.pack, c.generator_loss))
+    return loss_d, loss_g
 
 
 def train_gan(config: GANConfig | None = None, *, data=None, seed: int = 0,
@@ -180,19 +213,19 @@ def train_gan(config: GANConfig | None = None, *, data=None, seed: int = 0,
               device: str | torch.device = "cpu", progress: bool = False) -> GANRun:
     """Train a GAN on the ring (``data=None``) or on the rows of an array ``data``.
 
-    Each step: ``d_steps`` Adam updates of the discriminator on a real and a fake batch,
-    then one Adam update of the generator. Both use beta1 = 0.5 (Radford et al. 2016).
-    With ``snapshot_every`` > 0 the run keeps ``n_snapshot`` generated samples every
-    that many steps (for animations), drawn from a fixed latent batch. ``device``
-    places the players and the data (``"cuda"`` for the GPU cell); random numbers are
-    drawn on the CPU, so a seed gives the same run's inputs on every device.
+    Each step is ``gan_step``; both players use Adam with beta1 = 0.5 (Radford et al.
+    2016). With ``snapshot_every`` > 0 the run keeps ``n_snapshot`` generated samples
+    every that many steps (for animations), drawn from a fixed latent batch. ``device``
+    places the players and the data (``"cuda"`` for the GPU cell). The players'
+    initial weights and every random number come from ``seed`` (drawn on the CPU), so
+    a seed gives the same run's inputs on every device; torch's global generator is
+    left as it was.
     """
     config = GANConfig() if config is None else config
     if not isinstance(config, GANConfig):
         raise TypeError(f"config must be a GANConfig, got {type(config).__name__}")
     seed = check_int("seed", seed, minimum=0)
     snapshot_every = check_int("snapshot_every", snapshot_every, minimum=0)
-    torch.manual_seed(seed)
     device = torch.device(device)
     rng = torch.Generator().manual_seed(seed)
     if data is None:
@@ -205,7 +238,8 @@ def train_gan(config: GANConfig | None = None, *, data=None, seed: int = 0,
         sample_real, dim, out = (dataset_sampler(data, rng, device), data.shape[1],
                                  nn.Sigmoid())
     c = config
-    G, D = build_players(c, dim, out)
+    with seeded(seed):
+        G, D = build_players(c, dim, out)
     G, D = G.to(device), D.to(device)
     sample_latent = LatentSampler(c, rng, device)
     opt_g = torch.optim.Adam(G.parameters(), lr=c.lr_g, betas=(0.5, 0.999))
@@ -213,38 +247,15 @@ def train_gan(config: GANConfig | None = None, *, data=None, seed: int = 0,
     schedules = [torch.optim.lr_scheduler.LambdaLR(
         opt, lambda k: max(0.02, 1.0 - k / c.steps) if c.decay else 1.0)
         for opt in (opt_g, opt_d)]
-    bce = nn.functional.binary_cross_entropy_with_logits
     fixed_z = sample_latent(n_snapshot) if snapshot_every else None
     losses, snapshots = np.zeros((c.steps, 2)), []
-
-    def judge(x):   # pack consecutive samples into one input of the discriminator
-        return D(x.reshape(-1, dim * c.pack))
-
     for step in trange(c.steps, desc="steps", disable=not progress):
         if fixed_z is not None and step % snapshot_every == 0:
             with torch.no_grad():
                 snapshots.append((step, G(fixed_z).cpu().numpy()))
-        for _ in range(c.d_steps):
-            s_real = judge(sample_real(c.batch_size * c.pack))
-            with torch.no_grad():
-                fake = G(sample_latent(c.batch_size * c.pack))
-            s_fake = judge(fake)
-            loss_d = (bce(s_real, torch.ones_like(s_real))
-                      + bce(s_fake, torch.zeros_like(s_fake)))
-            opt_d.zero_grad()
-            loss_d.backward()
-            opt_d.step()
-        s_fake = judge(G(sample_latent(c.batch_size * c.pack)))
-        if c.generator_loss == "non-saturating":
-            loss_g = bce(s_fake, torch.ones_like(s_fake))          # -log D(G(z))
-        else:
-            loss_g = -bce(s_fake, torch.zeros_like(s_fake))        # log(1 - D(G(z)))
-        opt_g.zero_grad()
-        loss_g.backward()
-        opt_g.step()
+        losses[step] = gan_step(G, D, opt_g, opt_d, sample_real, sample_latent, c)
         for schedule in schedules:
             schedule.step()
-        losses[step] = loss_d.item(), loss_g.item()
     if fixed_z is not None:
         with torch.no_grad():
             snapshots.append((c.steps, G(fixed_z).cpu().numpy()))
@@ -256,8 +267,8 @@ def train_gan(config: GANConfig | None = None, *, data=None, seed: int = 0,
 VANILLA = GANConfig(pack=1, decay=False, latent="gaussian")
 ABLATION = {
     "vanilla GAN": VANILLA,
-    "+ packing (PacGAN2)": VANILLA.with_(pack=2),
-    "+ learning-rate decay": VANILLA.with_(pack=2, decay=True),
+    "+ packing (PacGAN2)": replace(VANILLA, pack=2),
+    "+ learning-rate decay": replace(VANILLA, pack=2, decay=True),
     "+ mixture latent (recipe)": GANConfig(),
     "recipe without packing": GANConfig(pack=1),
     "recipe without decay": GANConfig(decay=False),

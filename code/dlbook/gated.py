@@ -18,6 +18,8 @@ from tqdm.auto import tqdm
 
 from ._checks import check_choice, check_float, check_int
 from .data import make_adding_problem
+from .training import update
+from .utils import seeded
 
 CELLS = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
 TOLERANCE = 0.04   # a prediction counts as correct within this absolute error (Hochreiter 1997)
@@ -31,20 +33,22 @@ class SequenceRegressor(torch.nn.Module):
     def __init__(self, cell: str, input_size: int = 2, hidden_size: int = 32):
         super().__init__()
         self.cell = check_choice("cell", cell, CELLS)
-        self.rnn = CELLS[cell](check_int("input_size", input_size, minimum=1),
-                               check_int("hidden_size", hidden_size, minimum=1))
+        check_int("input_size", input_size, minimum=1)
+        check_int("hidden_size", hidden_size, minimum=1)
+        self.rnn = CELLS[cell](input_size, hidden_size)
         self.out = torch.nn.Linear(hidden_size, 1)
         if cell == "lstm":   # gate order i, f, g, o: start with the forget gate open
             with torch.no_grad():
                 self.rnn.bias_ih_l0[hidden_size:2 * hidden_size].fill_(1.0)
                 self.rnn.bias_hh_l0[hidden_size:2 * hidden_size].zero_()
 
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
-        if X.ndim != 3 or X.shape[2] != self.rnn.input_size:
-            raise ValueError(f"X must have shape (T, B, {self.rnn.input_size}), "
-                             f"got {tuple(X.shape)}")
+    def forward(self, X: torch.Tensor, y: torch.Tensor | None = None):
+        """X: (T, B, input) -> predictions (B,) and, given targets y, their MSE."""
+        assert X.ndim == 3 and X.shape[2] == self.rnn.input_size, f"X: (T, B, D), {X.shape}"
         H, _ = self.rnn(X)                              # (T, B, hidden)
-        return self.out(H[-1]).squeeze(-1)              # (B,)
+        prediction = self.out(H[-1]).squeeze(-1)        # (B,)
+        loss = None if y is None else ((prediction - y) ** 2).mean()
+        return prediction, loss
 
 
 def _tensor(a, model: torch.nn.Module) -> torch.Tensor:
@@ -53,16 +57,20 @@ def _tensor(a, model: torch.nn.Module) -> torch.Tensor:
 
 
 @torch.no_grad()
-def evaluate(model: SequenceRegressor, X, y) -> tuple[float, float]:
-    """(mean squared error, fraction within ``TOLERANCE``) on a test set."""
-    error = model(_tensor(X, model)) - _tensor(y, model)
-    return float((error**2).mean()), float((error.abs() < TOLERANCE).float().mean())
+def test_error(model: SequenceRegressor, X, y) -> dict[str, float]:
+    """Mean squared error and the fraction of predictions within ``TOLERANCE``."""
+    error = model(_tensor(X, model))[0] - _tensor(y, model)
+    return {"mse": float((error**2).mean()),
+            "accuracy": float((error.abs() < TOLERANCE).float().mean())}
 
 
-def train_on_adding(model: SequenceRegressor, length: int, steps: int = 300,
+def train_on_adding(model: SequenceRegressor, length: int, *, steps: int = 300,
                     batch_size: int = 128, lr: float = 1e-2, clip: float = 1.0,
                     seed: int = 0) -> list[float]:
-    """Adam on fresh batches of the adding problem; returns the loss of every step."""
+    """Adam on fresh batches of the adding problem; returns the loss of every step.
+
+    The budget is in steps because the data are endless: every step draws a new batch.
+    """
     steps = check_int("steps", steps, minimum=1)
     lr = check_float("lr", lr, minimum=0.0, strict=True)
     clip = check_float("clip", clip, minimum=0.0, strict=True)
@@ -70,30 +78,31 @@ def train_on_adding(model: SequenceRegressor, length: int, steps: int = 300,
     losses = []
     for step in range(steps):
         X, y = make_adding_problem(batch_size, length, seed=seed * 100_000 + step)
-        loss = ((model(_tensor(X, model)) - _tensor(y, model)) ** 2).mean()
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-        opt.step()
-        losses.append(loss.item())
+        _, loss = model(_tensor(X, model), _tensor(y, model))
+        losses.append(update(opt, loss, clip))
     return losses
 
 
-def memory_experiment(lengths: Sequence[int], cells: Sequence[str] = tuple(CELLS),
+def memory_experiment(lengths: Sequence[int], cells: Sequence[str] = tuple(CELLS), *,
                       seeds: Sequence[int] = (0,), hidden_size: int = 32, steps: int = 300,
                       n_test: int = 1000, device: str | torch.device = "cpu",
                       progress: bool = False) -> list[dict]:
-    """Train every cell at every length (and seed) with one budget; one row per run."""
+    """Train every cell at every length (and seed) with one budget; one row per run.
+
+    A run's seed sets its model's initial weights and its training batches; torch's
+    global generator is left as it was.
+    """
     runs = [(length, cell, seed) for length in lengths for cell in cells for seed in seeds]
     rows = []
     for length, cell, seed in tqdm(runs, desc="runs", disable=not progress):
         X_test, y_test = make_adding_problem(n_test, length, seed=999_999)
-        torch.manual_seed(seed)
-        model = SequenceRegressor(cell, hidden_size=hidden_size).to(device)
+        with seeded(seed):
+            model = SequenceRegressor(cell, hidden_size=hidden_size).to(device)
         losses = train_on_adding(model, length, steps=steps, seed=seed)
-        mse, accuracy = evaluate(model, X_test, y_test)
-        rows.append({"length": length, "cell": cell, "seed": seed, "test_mse": mse,
-                     "accuracy": accuracy, "final_train_loss": float(np.mean(losses[-20:]))})
+        error = test_error(model, X_test, y_test)
+        rows.append({"length": length, "cell": cell, "seed": seed, "test_mse": error["mse"],
+                     "accuracy": error["accuracy"],
+                     "final_train_loss": float(np.mean(losses[-20:]))})
     return rows
 
 

@@ -14,7 +14,8 @@ versions hold the same arrays. Losses are means over the batch:
 - ``"mse"``: half the squared error summed over outputs, so dJ/dZ_L = (Z_L - Y) / m.
 
 ``MLP`` (NumPy) and ``TorchMLP`` share constructor arguments and
-``forward(X, y=None) -> (outputs, loss)``, so ``train`` drives either one.
+``forward(X, y=None) -> (outputs, loss)``, so ``train`` drives either one. The NumPy
+``backward`` starts from the output error ``output_delta`` (softmax minus one-hot).
 Simplifications: plain SGD only for the NumPy version; no regularisation.
 """
 from __future__ import annotations
@@ -26,7 +27,9 @@ import torch
 from tqdm.auto import trange
 
 from ._checks import check_array, check_choice, check_float, check_int
-from .activations import TORCH_ACTIVATIONS, get_activation, log_softmax
+from .activations import TORCH_ACTIVATIONS, get_activation, log_softmax, softmax
+from .training import sgd_step, update
+from .utils import numpy_rng
 
 LOSSES = ("cross_entropy", "mse")
 
@@ -38,8 +41,8 @@ def _check_sizes(sizes) -> list[int]:
     return [check_int(f"sizes[{i}]", n, minimum=1) for i, n in enumerate(sizes)]
 
 
-def init_mlp_params(sizes: Sequence[int], rng: np.random.Generator,
-                    activation: str = "tanh") -> dict[str, np.ndarray]:
+def init_mlp_params(sizes: Sequence[int], activation: str = "tanh", *,
+                    rng: np.random.Generator) -> dict[str, np.ndarray]:
     """W_l ~ N(0, gain^2 / n_{l-1}), b_l = 0; gain sqrt(2) for relu (He), else 1 (LeCun).
 
     Random weights break the symmetry between units: with equal weights every hidden
@@ -53,12 +56,6 @@ def init_mlp_params(sizes: Sequence[int], rng: np.random.Generator,
         params[f"W{l}"] = rng.standard_normal((n_out, n_in)) * gain / np.sqrt(n_in)
         params[f"b{l}"] = np.zeros(n_out)
     return params
-
-
-def softmax(Z: np.ndarray) -> np.ndarray:
-    Z = Z - Z.max(axis=1, keepdims=True)   # shift for stability; softmax is unchanged
-    E = np.exp(Z)
-    return E / E.sum(axis=1, keepdims=True)
 
 
 def _check_targets(y, n_rows: int, n_out: int, loss: str) -> np.ndarray:
@@ -77,6 +74,17 @@ def _check_targets(y, n_rows: int, n_out: int, loss: str) -> np.ndarray:
     return y
 
 
+def output_delta(Z: np.ndarray, y: np.ndarray, loss: str) -> np.ndarray:
+    """dJ/dZ_L for a batch of m rows (eq-delta-out), where backpropagation starts.
+
+    Cross-entropy: (softmax(Z_L) - one-hot(y)) / m; half squared error: (Z_L - Y) / m.
+    """
+    m = len(Z)
+    if loss == "cross_entropy":
+        return (softmax(Z) - np.eye(Z.shape[1])[y]) / m
+    return (Z - y) / m
+
+
 class MLP:
     """A NumPy MLP with a hand-written backward pass.
 
@@ -85,14 +93,14 @@ class MLP:
     """
 
     def __init__(self, sizes: Sequence[int], activation: str = "tanh",
-                 loss: str = "cross_entropy", seed: int = 0):
+                 loss: str = "cross_entropy", *, seed: int = 0):
         self.sizes = _check_sizes(sizes)
         self.activation = activation
         self.f, self.df = get_activation(activation)
         self.loss = check_choice("loss", loss, LOSSES)
-        rng = np.random.default_rng(check_int("seed", seed, minimum=0))
-        self.params = init_mlp_params(self.sizes, rng, activation)
-        self._cache = None   # what backward needs from the last forward with targets
+        rng = numpy_rng(seed)
+        self.params = init_mlp_params(self.sizes, activation, rng=rng)
+        self.cache = None   # what backward needs from the last forward with targets
 
     @property
     def n_layers(self) -> int:
@@ -117,23 +125,18 @@ class MLP:
         if y is None:
             return Z, None
         y = _check_targets(y, len(X), self.sizes[-1], self.loss)
-        m = len(X)
-        if self.loss == "cross_entropy":
-            log_P = log_softmax(Z)
-            J = -np.mean(log_P[np.arange(m), y])     # eq-loss: cross-entropy
-            delta = np.exp(log_P)                    # eq-delta-out: (softmax - one-hot) / m
-            delta[np.arange(m), y] -= 1.0
-        else:
-            J = 0.5 * np.sum((Z - y) ** 2) / m        # eq-loss: half squared error
-            delta = Z - y                            # eq-delta-out for half squared error
-        self._cache = (Zs, As, delta / m)
+        if self.loss == "cross_entropy":             # eq-loss: mean -log p(label)
+            J = -np.mean(log_softmax(Z)[np.arange(len(X)), y])
+        else:                                        # eq-loss: half squared error
+            J = 0.5 * np.sum((Z - y) ** 2) / len(X)
+        self.cache = (Zs, As, y)
         return Z, float(J)
 
     def backward(self) -> dict[str, np.ndarray]:
         """Gradients dJ/dW_l and dJ/db_l of the last forward pass that had targets."""
-        if self._cache is None:
-            raise RuntimeError("call forward(X, y) with targets before backward()")
-        Zs, As, delta = self._cache                  # delta = dJ/dZ_L: (m, n_L)
+        assert self.cache is not None, "call forward(X, y) with targets before backward()"
+        Zs, As, y = self.cache
+        delta = output_delta(Zs[-1], y, self.loss)   # eq-delta-out: dJ/dZ_L, (m, n_L)
         grads = {}
         for l in range(self.n_layers, 0, -1):
             grads[f"W{l}"] = delta.T @ As[l - 1]     # eq-grad: (n_l, n_{l-1})
@@ -141,12 +144,6 @@ class MLP:
             if l > 1:                                # eq-delta: back through W_l and f
                 delta = (delta @ self.params[f"W{l}"]) * self.df(Zs[l - 1])
         return grads
-
-    def step(self, grads: dict[str, np.ndarray], lr: float) -> None:
-        """One gradient-descent update, eq-update: theta <- theta - lr * dJ/dtheta."""
-        lr = check_float("lr", lr, minimum=0.0, strict=True)
-        for name, g in grads.items():
-            self.params[name] -= lr * g
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, (m, n_L); cross-entropy models only."""
@@ -228,9 +225,10 @@ def train(model: MLP | TorchMLP, X, y, *, lr: float, epochs: int, batch_size: in
           progress: bool = False) -> list[float]:
     """Minibatch training of either twin; returns the mean training loss per epoch.
 
-    The NumPy model is updated by its own ``backward`` and ``step`` (plain SGD); the
-    torch model by autograd and ``torch.optim`` (``"sgd"`` or ``"adam"``). ``callback``
-    runs after every epoch (for snapshots and animations).
+    The NumPy model is updated by its own ``backward`` and ``sgd_step``; the torch
+    model by autograd and ``torch.optim`` (``"sgd"`` or ``"adam"``). Both draw their
+    batches from one NumPy permutation per epoch, so the twins see the same batches.
+    ``callback`` runs after every epoch (for snapshots and animations).
     """
     lr = check_float("lr", lr, minimum=0.0, strict=True)
     epochs = check_int("epochs", epochs, minimum=1)
@@ -250,7 +248,7 @@ def train(model: MLP | TorchMLP, X, y, *, lr: float, epochs: int, batch_size: in
     elif optimizer != "sgd":
         raise ValueError("the NumPy MLP trains with optimizer='sgd' only")
     y = np.asarray(y)
-    rng = np.random.default_rng(check_int("seed", seed, minimum=0))
+    rng = numpy_rng(seed)
     history = []
     for epoch in trange(epochs, desc="epochs", disable=not progress):
         order = rng.permutation(len(X))
@@ -258,14 +256,10 @@ def train(model: MLP | TorchMLP, X, y, *, lr: float, epochs: int, batch_size: in
         for start in range(0, len(X), batch_size):
             idx = order[start:start + batch_size]
             if is_torch:                            # autograd computes, opt.step updates
-                opt.zero_grad()
-                _, J = model(X_all[idx], y_all[idx])
-                J.backward()
-                opt.step()
-                J = J.item()
+                J = update(opt, model(X_all[idx], y_all[idx])[1])
             else:                                   # forward, backward, update by hand
                 _, J = model.forward(X[idx], y[idx])
-                model.step(model.backward(), lr)
+                sgd_step(model.params, model.backward(), lr)
             total += J * len(idx)
         history.append(total / len(X))
         if callback is not None:

@@ -1,38 +1,16 @@
 """Figure helpers. Each takes ``ax=None``, draws, and returns what it drew;
 none changes matplotlib's global settings. ``coloured_text_html`` is the one helper
-that returns HTML instead of drawing.
+that returns HTML instead of drawing; the animations are in ``animations``.
 """
 from __future__ import annotations
 
 import html
-import re
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from .activations import ACTIVATIONS, neuron
-
-# The book's concept map (chapter 02) as data: node -> (x, y, label, chapters).
-# Edges: (from, to, label, dashed). Dashed edges are "can be combined with".
-CONCEPT_NODES = {
-    "neuron": (0.0, 5.2, "Neuron\nweighted sum + activation", "ch. 02-03"),
-    "network": (0.0, 3.8, "Neural network\nlayers of neurons", "ch. 03"),
-    "backprop": (4.8, 3.8, "Backpropagation\n+ gradient descent", "ch. 03"),
-    "deep": (2.4, 2.4, "Deep learning\nmany layers, trained end to end", "ch. 02-03"),
-    "rnn": (-0.4, 0.6, "RNN\narchitecture: a loop over time", "ch. 04, 07, 08"),
-    "vae": (2.4, 0.6, "VAE\nobjective: evidence lower bound\nencoder + decoder", "ch. 05"),
-    "gan": (5.2, 0.6, "GAN\nobjective: a two-player game\ngenerator + discriminator", "ch. 06"),
-}
-CONCEPT_EDGES = [
-    ("neuron", "network", "stacked in layers", False),
-    ("network", "deep", "made deep", False),
-    ("backprop", "deep", "trains", False),
-    ("deep", "rnn", "an architecture", False),
-    ("deep", "vae", "generative model", False),
-    ("deep", "gan", "generative model", False),
-    ("rnn", "vae", "can serve as encoder and decoder", True),
-]
-
+from .concepts import CONCEPT_EDGES, CONCEPT_NODES
 
 def _axes(ax, figsize=(5, 4)):
     if ax is None:
@@ -152,98 +130,6 @@ def plot_ring_samples(samples, ax=None, title: str | None = None, lim: float = 1
     return dots
 
 
-# matplotlib's player icons (Font Awesome classes) as text; U+FE0E asks for the text,
-# not the emoji, form of the triangles
-PLAYER_GLYPHS = {
-    "fa-minus": "\u2212", "fa-plus": "+",
-    "fa-fast-backward": "|\u25c0\ufe0e\u25c0\ufe0e", "fa-step-backward": "|\u25c0\ufe0e",
-    "fa-play fa-flip-horizontal": "\u25c0\ufe0e", "fa-pause": "\u275a\u275a",
-    "fa-play": "\u25b6\ufe0e", "fa-step-forward": "\u25b6\ufe0e|",
-    "fa-fast-forward": "\u25b6\ufe0e\u25b6\ufe0e|",
-}
-
-
-def animation_html(animation, alt: str, default_mode: str = "once") -> str:
-    """An animation as matplotlib's JavaScript slider player, fit for the book's pages.
-
-    Changes to matplotlib's HTML: the frame image gets ``alt`` (a description of the whole
-    animation), the slider and the repetition-mode form get accessible names, and the
-    buttons' Font Awesome icons become text glyphs with the link to the icons' CDN gone:
-    Colab's output frame has no Font Awesome (its buttons were blank), and a page of the
-    book loads nothing from other hosts. Each button keeps matplotlib's ``aria-label``.
-    """
-    if not alt or not alt.strip():
-        raise ValueError("alt must describe the animation for readers who cannot see it")
-    player = animation.to_jshtml(default_mode=default_mode)
-    player = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">\s*', "",
-                    player)
-    player = re.sub(r'<i class="fa ([^"]*)"></i>',
-                    lambda m: f'<span aria-hidden="true">{PLAYER_GLYPHS[m.group(1)]}</span>',
-                    player)
-    player = player.replace('<img id="_anim_img', f'<img alt="{html.escape(alt)}" id="_anim_img')
-    # each player's form is a landmark: name it after its animation so that two players on
-    # one page stay distinguishable
-    topic = html.escape(alt.split(":")[0].split(".")[0][:60])
-    player = player.replace('aria-label="Repetition mode"',
-                            f'aria-label="Repetition mode: {topic}"')
-    return player.replace('class="anim-slider"', 'class="anim-slider" aria-label="frame"')
-
-
-def animate_gan_1d(snapshots, data_mean: float, data_std: float, dpi: int = 70):
-    """The 1-D GAN's training as a player: p_data, p_g = N(b, a^2) and D(x) per frame.
-
-    ``snapshots`` are the (step, params) pairs of ``gan.train_gan_1d``.
-    """
-    from matplotlib.animation import FuncAnimation
-
-    from .gan import discriminator_logit_1d, gaussian_pdf, sigmoid
-
-    x = np.linspace(-5, 4, 600)
-    p_data = gaussian_pdf(x, data_mean, data_std)
-    fig, ax = plt.subplots(figsize=(6.4, 3.2), dpi=dpi)
-    twin = ax.twinx()     # D(x) on the right; only its line changes between frames
-    d_line, = twin.plot(x, np.full_like(x, 0.5), color="k", lw=2, label="D(x)")
-    twin.set(ylim=(-0.02, 1.02), ylabel="D(x)")
-
-    def draw(k):
-        step, p = snapshots[k]
-        ax.clear()
-        ax.fill_between(x, p_data, alpha=0.35, color="C0", label="$p_{data}$")
-        ax.fill_between(x, gaussian_pdf(x, p["b"], max(abs(p["a"]), 1e-3)), alpha=0.35,
-                        color="C3", label="$p_g$")
-        ax.set(xlabel="x", ylabel="density", ylim=(0, 1.4))
-        d_line.set_ydata(sigmoid(discriminator_logit_1d(p, x)))
-        ax.legend(handles=ax.get_legend_handles_labels()[0] + [d_line], loc="upper left",
-                  fontsize=8)
-        ax.set_title(f"step {step}: G(z) = {p['b']:.2f} + {p['a']:.2f} z", fontsize=10)
-        return [d_line]
-
-    draw(0)               # lay out around real labels before the player takes over
-    fig.tight_layout()
-    animation = FuncAnimation(fig, draw, frames=len(snapshots), interval=200)
-    plt.close(fig)
-    return animation
-
-
-def animate_ring(snapshots, dpi: int = 70):
-    """Generated ring samples over training as a player; ``snapshots`` are (step, samples)."""
-    from matplotlib.animation import FuncAnimation
-
-    fig, ax = plt.subplots(figsize=(3.6, 3.6), dpi=dpi)
-
-    def draw(k):
-        step, samples = snapshots[k]
-        ax.clear()
-        plot_ring_samples(samples, ax=ax, title=f"step {step}")
-        return []
-
-    draw(0)
-    fig.tight_layout()
-    animation = FuncAnimation(fig, draw, frames=len(snapshots), interval=250)
-    plt.close(fig)
-    return animation
-
-
 # ------------------------------------------------------------- decision boundaries
 MOONS_EXTENT = (-1.6, 2.6, -1.1, 1.6)   # x_min, x_max, y_min, y_max around two moons
 
@@ -278,35 +164,6 @@ def plot_decision_boundary(grid, X, y, ax=None, reference=None, n_points: int = 
     ax.set(xlim=(G1.min(), G1.max()), ylim=(G2.min(), G2.max()), xlabel="$x_1$",
            ylabel="$x_2$")
     return filled
-
-
-def animate_training(grids, losses, X, y, every: int, reference=None, dpi: int = 70):
-    """An animation of the decision boundary (left) and the learning curve (right).
-
-    ``grids[k]`` is the probability grid after epoch ``(k + 1) * every``; ``losses`` has
-    one value per epoch. Returns a ``FuncAnimation``; ``.to_jshtml()`` gives the
-    slider player the static book shows.
-    """
-    from matplotlib.animation import FuncAnimation
-
-    fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(8.4, 3.4), dpi=dpi)
-    epochs = np.arange(1, len(losses) + 1)
-    ax1.plot(epochs, losses, color="0.75")
-    marker, = ax1.plot([], [], "o-", color="C0", ms=4)
-    ax1.set(xlabel="epoch", ylabel="training loss (cross-entropy)", yscale="log")
-
-    def draw(k):
-        ax0.clear()
-        plot_decision_boundary(grids[k], X, y, ax=ax0, reference=reference)
-        epoch = (k + 1) * every
-        ax0.set_title(f"epoch {epoch}", fontsize=10)
-        marker.set_data(epochs[:epoch], losses[:epoch])
-        return [marker]
-
-    fig.tight_layout()
-    animation = FuncAnimation(fig, draw, frames=len(grids), interval=300)
-    plt.close(fig)   # the player replaces the static figure
-    return animation
 
 
 def plot_network(weights, node_labels, ax=None, layer_names=None):

@@ -16,7 +16,8 @@ The loss is the cross-entropy of the logits, averaged over every scored position
 all T steps when the targets are (T, B) labels (many-to-many), or only the last
 step when they are (B,) labels (many-to-one). ``RNN`` (NumPy, backpropagation through
 time written out) and ``TorchRNN`` share ``forward(X, y=None, h0=None) ->
-(logits, loss)``. Simplifications: one layer, plain SGD, optional gradient clipping.
+(logits, loss)``. The NumPy backward pass starts from the loss's gradient with respect
+to the logits, ``output_gradient`` (softmax minus one-hot). Simplifications: one layer, plain SGD, optional gradient clipping.
 """
 from __future__ import annotations
 
@@ -24,14 +25,15 @@ import numpy as np
 import torch
 
 from ._checks import check_array, check_choice, check_float, check_int
-from .activations import get_activation, log_softmax
+from .activations import ACTIVATIONS, log_softmax, softmax
+from .training import sgd_step
+from .utils import numpy_rng
 
 RNN_ACTIVATIONS = ("tanh", "relu")   # the two nonlinearities torch.nn.RNN offers
 
 
-def init_rnn_params(input_size: int, hidden_size: int, rng: np.random.Generator,
-                    scale: float = 1.0, output_size: int | None = None
-                    ) -> dict[str, np.ndarray]:
+def init_rnn_params(input_size: int, hidden_size: int, output_size: int | None = None, *,
+                    rng: np.random.Generator, scale: float = 1.0) -> dict[str, np.ndarray]:
     """W_xh, W_hh ~ N(0, scale^2 / fan_in), b_h = 0; with ``output_size``, also W_hy, b_y.
 
     With ``scale`` s the spectral radius of W_hh is close to s for large H, which sets
@@ -52,29 +54,32 @@ def init_rnn_params(input_size: int, hidden_size: int, rng: np.random.Generator,
     return params
 
 
-def _check_sequence(X, params, h0) -> tuple[np.ndarray, np.ndarray]:
+def check_sequence(X, params, h0=None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Validate a batch of sequences (T, B, D) and an initial state (B, H) against
+    ``params``; the recurrence itself assumes they fit."""
     X = check_array("X", X, ndim=3)
     T, B, D = X.shape
     H = params["W_hh"].shape[0]
     if params["W_xh"].shape[1] != D:
         raise ValueError(f"inputs have {D} features but W_xh expects {params['W_xh'].shape[1]}")
-    h = np.zeros((B, H)) if h0 is None else check_array("h0", h0, ndim=2)
-    if h.shape != (B, H):
-        raise ValueError(f"h0 must have shape {(B, H)}, got {h.shape}")
-    return X, h
+    if h0 is not None:
+        h0 = check_array("h0", h0, ndim=2)
+        if h0.shape != (B, H):
+            raise ValueError(f"h0 must have shape {(B, H)}, got {h0.shape}")
+    return X, h0
 
 
 def rnn_states(X, params: dict[str, np.ndarray], h0=None, activation: str = "tanh"
                ) -> tuple[np.ndarray, np.ndarray]:
     """Pre-activations Z and hidden states H, both (T, B, hidden), eq-rnn-step."""
-    check_choice("activation", activation, RNN_ACTIVATIONS)
-    f, _ = get_activation(activation)
-    X, h = _check_sequence(X, params, h0)
+    f, _ = ACTIVATIONS[activation]
     W_xh, W_hh, b_h = params["W_xh"], params["W_hh"], params["b_h"]
-    Z = np.empty((X.shape[0], X.shape[1], W_hh.shape[0]))
+    T, B, _ = X.shape
+    h = np.zeros((B, W_hh.shape[0])) if h0 is None else h0    # h_0
+    Z = np.empty((T, B, W_hh.shape[0]))
     H = np.empty_like(Z)
-    for t in range(X.shape[0]):
-        Z[t] = X[t] @ W_xh.T + h @ W_hh.T + b_h      # (B, hidden)
+    for t in range(T):
+        Z[t] = X[t] @ W_xh.T + h @ W_hh.T + b_h               # (B, hidden)
         h = H[t] = f(Z[t])
     return Z, H
 
@@ -82,6 +87,8 @@ def rnn_states(X, params: dict[str, np.ndarray], h0=None, activation: str = "tan
 def rnn_forward(X, params: dict[str, np.ndarray], h0=None, activation: str = "tanh"
                 ) -> np.ndarray:
     """Run the recurrence over a batch of sequences; returns H: (T, B, hidden)."""
+    X, h0 = check_sequence(X, params, h0)
+    check_choice("activation", activation, RNN_ACTIVATIONS)
     return rnn_states(X, params, h0, activation)[1]
 
 
@@ -92,7 +99,7 @@ def backprop_through_time(Z, dH_direct, W_hh, activation: str = "tanh"
     ``dH_direct[t]`` is the gradient reaching h_t from its own output (zero where a step
     is not scored). Returns (dZ, dH): dJ/dz_t and the total dJ/dh_t, both (T, B, hidden).
     """
-    _, df = get_activation(check_choice("activation", activation, RNN_ACTIVATIONS))
+    _, df = ACTIVATIONS[activation]
     dZ = np.empty_like(dH_direct)
     dH = np.empty_like(dH_direct)
     carry = np.zeros_like(dH_direct[0])              # W_hh^T dz_{t+1}; nothing after T
@@ -113,15 +120,26 @@ def _check_labels(y, T: int, B: int, K: int) -> np.ndarray:
     return y
 
 
+def output_gradient(O: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """dJ/do_t, where BPTT starts: (softmax(o_t) - one-hot(y_t)) / |S| at every scored
+    step, 0 at the others. y: (T, B) labels, or (B,) for the last step."""
+    T, B, K = O.shape
+    labels = y if y.ndim == 2 else y[None]                       # (|scored steps|, B)
+    dO = np.zeros_like(O)
+    dO[T - len(labels):] = (softmax(O[T - len(labels):]) - np.eye(K)[labels]) / labels.size
+    return dO
+
+
 class RNN:
     """A NumPy RNN with an output layer and backpropagation through time by hand."""
 
     def __init__(self, input_size: int, hidden_size: int, output_size: int,
-                 activation: str = "tanh", seed: int = 0, scale: float = 1.0):
+                 activation: str = "tanh", *, seed: int = 0, scale: float = 1.0):
         self.activation = check_choice("activation", activation, RNN_ACTIVATIONS)
-        rng = np.random.default_rng(check_int("seed", seed, minimum=0))
-        self.params = init_rnn_params(input_size, hidden_size, rng, scale, output_size)
-        self._cache = None
+        rng = numpy_rng(seed)
+        self.params = init_rnn_params(input_size, hidden_size, output_size,
+                                      rng=rng, scale=scale)
+        self.cache = None   # what backward needs from the last forward with labels
 
     @property
     def sizes(self) -> tuple[int, int, int]:
@@ -131,33 +149,25 @@ class RNN:
 
     def forward(self, X, y=None, h0=None) -> tuple[np.ndarray, float | None]:
         """Logits O: (T, B, K) and, given labels y, the mean cross-entropy J."""
+        X, h0 = check_sequence(X, self.params, h0)
         Z, Hs = rnn_states(X, self.params, h0, self.activation)
         O = Hs @ self.params["W_hy"].T + self.params["b_y"]        # eq-rnn-out: (T, B, K)
         if y is None:
             return O, None
-        T, B, K = O.shape
-        y = _check_labels(y, T, B, K)
-        last_only = y.ndim == 1
-        scored = O[-1:] if last_only else O                          # (T or 1, B, K)
-        labels = y[None] if last_only else y
-        log_P = log_softmax(scored)
-        picked = np.take_along_axis(log_P, labels[..., None], axis=-1)
-        J = -picked.mean()                                           # eq-rnn-loss
-        dO = np.zeros_like(O)                                        # dJ/do_t
-        d_scored = np.exp(log_P)
-        np.put_along_axis(d_scored, labels[..., None],
-                          np.take_along_axis(d_scored, labels[..., None], -1) - 1, -1)
-        dO[-len(scored):] = d_scored / labels.size                   # softmax - one-hot
-        h0 = np.zeros((B, Hs.shape[2])) if h0 is None else np.asarray(h0, dtype=float)
-        self._cache = (np.asarray(X, dtype=float), Z, Hs, h0, dO)
+        y = _check_labels(y, *O.shape)
+        labels = y if y.ndim == 2 else y[None]                       # scored steps only
+        log_P = log_softmax(O[len(O) - len(labels):])
+        J = -np.take_along_axis(log_P, labels[..., None], axis=-1).mean()   # eq-rnn-loss
+        h0 = np.zeros_like(Hs[0]) if h0 is None else h0
+        self.cache = (X, Z, Hs, h0, O, y)
         return O, float(J)
 
     def backward(self) -> dict[str, np.ndarray]:
         """Gradients of the last forward pass that had labels (eq-bptt, eq-bptt-grads)."""
-        if self._cache is None:
-            raise RuntimeError("call forward(X, y) with labels before backward()")
-        X, Z, Hs, h0, dO = self._cache
+        assert self.cache is not None, "call forward(X, y) with labels before backward()"
+        X, Z, Hs, h0, O, y = self.cache
         p = self.params
+        dO = output_gradient(O, y)                                   # dJ/do_t: (T, B, K)
         dZ, _ = backprop_through_time(Z, dO @ p["W_hy"], p["W_hh"], self.activation)
         H_prev = np.concatenate([h0[None], Hs[:-1]])                 # h_{t-1}: (T, B, H)
 
@@ -172,12 +182,6 @@ class RNN:
             "W_hy": summed(dO, Hs),
             "b_y": dO.sum(axis=(0, 1)),
         }
-
-    def step(self, grads: dict[str, np.ndarray], lr: float) -> None:
-        """theta <- theta - lr * dJ/dtheta."""
-        lr = check_float("lr", lr, minimum=0.0, strict=True)
-        for name, g in grads.items():
-            self.params[name] -= lr * g
 
 
 def clip_gradients(grads: dict[str, np.ndarray], max_norm: float) -> float:
@@ -209,14 +213,10 @@ class TorchRNN(torch.nn.Module):
     def from_numpy(cls, model: RNN) -> "TorchRNN":
         """A float64 twin holding exactly the NumPy model's weights."""
         twin = cls(*model.sizes, activation=model.activation, dtype=torch.float64)
-        p = {k: torch.from_numpy(v) for k, v in model.params.items()}
+        twin.rnn = torch_recurrence(model.params, model.activation)
         with torch.no_grad():
-            twin.rnn.weight_ih_l0.copy_(p["W_xh"])
-            twin.rnn.weight_hh_l0.copy_(p["W_hh"])
-            twin.rnn.bias_ih_l0.copy_(p["b_h"])
-            twin.rnn.bias_hh_l0.zero_()
-            twin.out.weight.copy_(p["W_hy"])
-            twin.out.bias.copy_(p["b_y"])
+            twin.out.weight.copy_(torch.from_numpy(model.params["W_hy"]))
+            twin.out.bias.copy_(torch.from_numpy(model.params["b_y"]))
         return twin
 
     def forward(self, X: torch.Tensor, y: torch.Tensor | None = None,
@@ -239,8 +239,10 @@ class TorchRNN(torch.nn.Module):
         return {name: p.grad.detach().cpu().numpy() for name, p in pairs.items()}
 
 
-def torch_rnn_from(params: dict[str, np.ndarray], activation: str = "tanh"):
-    """A ``torch.nn.RNN`` (float64) holding exactly these recurrent weights."""
+def torch_recurrence(params: dict[str, np.ndarray], activation: str = "tanh"
+                     ) -> torch.nn.RNN:
+    """A ``torch.nn.RNN`` (float64) holding exactly these recurrent weights; its two
+    biases sum to b_h."""
     H, D = params["W_xh"].shape
     rnn = torch.nn.RNN(D, H, nonlinearity=activation, dtype=torch.float64)
     with torch.no_grad():
@@ -251,19 +253,30 @@ def torch_rnn_from(params: dict[str, np.ndarray], activation: str = "tanh"):
     return rnn
 
 
-def hidden_gradient_norms(params: dict[str, np.ndarray], X, activation: str = "tanh",
+def hidden_gradient_norms(X, params: dict[str, np.ndarray], activation: str = "tanh", *,
                           seed: int = 0) -> np.ndarray:
     """||dJ/dh_t|| for a loss that reads only the last state, J = u . h_T (u random, unit).
 
     Returns an array indexed by distance k = T - t (k = 0 is the last step), averaged
     over the batch: how much of the error signal survives k steps back in time.
     """
+    X, _ = check_sequence(X, params)
     Z, _ = rnn_states(X, params, activation=activation)
     u = np.random.default_rng(seed).standard_normal(Z.shape[2])
     dH_direct = np.zeros_like(Z)
     dH_direct[-1] = u / np.linalg.norm(u)
     _, dH = backprop_through_time(Z, dH_direct, params["W_hh"], activation)
     return np.linalg.norm(dH, axis=2).mean(axis=1)[::-1]
+
+
+def _check_training_set(X, y, lr, steps, batch_size) -> tuple[np.ndarray, np.ndarray]:
+    X, y = check_array("X", X, ndim=3), np.asarray(y)
+    if y.shape[-1] != X.shape[1]:
+        raise ValueError(f"X holds {X.shape[1]} sequences but y has {y.shape[-1]}")
+    check_float("lr", lr, minimum=0.0, strict=True)
+    check_int("steps", steps, minimum=1)
+    check_int("batch_size", batch_size, minimum=1)
+    return X, y
 
 
 def train_rnn(model: RNN, X, y, *, lr: float, steps: int, batch_size: int = 32,
@@ -273,20 +286,15 @@ def train_rnn(model: RNN, X, y, *, lr: float, steps: int, batch_size: int = 32,
     X: (T, N, D), time first; y: (T, N) or (N,) labels. With ``clip`` the gradients'
     joint norm is capped before each update (``clip_gradients``).
     """
-    X = check_array("X", X, ndim=3)
-    y = np.asarray(y)
-    if y.shape[-1] != X.shape[1]:
-        raise ValueError(f"X holds {X.shape[1]} sequences but y has {y.shape[-1]}")
-    steps = check_int("steps", steps, minimum=1)
-    batch_size = check_int("batch_size", batch_size, minimum=1)
-    rng = np.random.default_rng(check_int("seed", seed, minimum=0))
+    X, y = _check_training_set(X, y, lr, steps, batch_size)
+    rng = numpy_rng(seed)
     losses = []
     for _ in range(steps):
         idx = rng.choice(X.shape[1], size=min(batch_size, X.shape[1]), replace=False)
-        _, J = model.forward(X[:, idx], y[..., idx])
-        grads = model.backward()
+        _, J = model.forward(X[:, idx], y[..., idx])            # forward pass and loss
+        grads = model.backward()                                # BPTT
         if clip is not None:
             clip_gradients(grads, clip)
-        model.step(grads, lr)
+        sgd_step(model.params, grads, lr)                       # update
         losses.append(J)
     return losses

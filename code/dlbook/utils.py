@@ -2,13 +2,15 @@
 
 Every notebook calls ``set_seed`` once and ``get_device`` once in its setup cell
 (the book's introduction explains why); everything else in the package takes an
-explicit ``rng``/``seed``/``generator`` and follows its inputs' device.
+explicit keyword ``seed`` (or an ``rng``/``generator``) and follows its inputs' device.
 """
 from __future__ import annotations
 
+import contextlib
 import random
 
 import numpy as np
+import torch
 
 from ._checks import check_choice, check_int
 
@@ -23,13 +25,34 @@ def set_seed(seed: int = 0) -> np.random.Generator:
     seed = check_int("seed", seed, minimum=0)
     random.seed(seed)
     np.random.seed(seed % 2**32)
-    try:
-        import torch
-    except ImportError:  # the NumPy half of the book runs without torch
-        pass
-    else:
-        torch.manual_seed(seed)  # also seeds every CUDA device
+    torch.manual_seed(seed)  # also seeds every CUDA device
     return np.random.default_rng(seed)
+
+
+def numpy_rng(seed: int) -> np.random.Generator:
+    """A NumPy generator of its own, from a validated ``seed``."""
+    return np.random.default_rng(check_int("seed", seed, minimum=0))
+
+
+def torch_generator(seed: int) -> torch.Generator:
+    """A CPU torch generator of its own, from a validated ``seed``. Random numbers are
+    drawn on the CPU and moved, so a seed gives the same numbers on every device."""
+    return torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
+
+
+@contextlib.contextmanager
+def seeded(seed: int):
+    """Run a block (typically building a torch model) with torch's global generator
+    seeded by ``seed``, and restore the generator's state afterwards.
+
+    ``torch.nn`` layers draw their initial weights from the global generator; this
+    makes a model's initialisation a function of ``seed`` without the side effect of
+    reseeding the caller's generator.
+    """
+    seed = check_int("seed", seed, minimum=0)
+    with torch.random.fork_rng(devices=[]):   # random weights are drawn on the CPU
+        torch.manual_seed(seed)
+        yield
 
 
 def get_device(prefer: str = "auto"):
@@ -38,8 +61,6 @@ def get_device(prefer: str = "auto"):
     ``prefer`` forces one; asking for an accelerator that is absent raises
     ``RuntimeError`` rather than silently running somewhere else.
     """
-    import torch
-
     prefer = check_choice("device", prefer, DEVICES)
     cuda = torch.cuda.is_available()
     mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()

@@ -21,7 +21,9 @@ import torch
 from tqdm.auto import trange
 
 from ._checks import check_array, check_choice, check_float, check_int
-from .activations import TORCH_ACTIVATIONS, get_activation
+from .activations import ACTIVATIONS, TORCH_ACTIVATIONS, get_activation
+from .training import minibatches, update
+from .utils import torch_generator
 
 DECODERS = ("bernoulli", "gaussian")
 
@@ -29,36 +31,29 @@ DECODERS = ("bernoulli", "gaussian")
 # ------------------------------------------------------------------ the three terms
 def gaussian_kl(mu, logvar) -> np.ndarray:
     """KL(N(mu, diag exp(logvar)) || N(0, I)) per row, in closed form (eq-kl)."""
-    mu, logvar = check_array("mu", mu, ndim=2), check_array("logvar", logvar, ndim=2)
-    if mu.shape != logvar.shape:
-        raise ValueError(f"mu and logvar must have the same shape, got {mu.shape} "
-                         f"and {logvar.shape}")
     return 0.5 * np.sum(np.exp(logvar) + mu**2 - 1.0 - logvar, axis=1)
 
 
 def reparameterize(mu, logvar, eps) -> np.ndarray:
     """z = mu + sigma * eps: a sample of q(z | x) that is a differentiable function of
     (mu, logvar), with all the randomness in eps ~ N(0, I) (eq-reparam)."""
-    return np.asarray(mu) + np.exp(0.5 * np.asarray(logvar)) * np.asarray(eps)
+    return mu + np.exp(0.5 * logvar) * eps
 
 
 def bernoulli_log_likelihood(X, logits) -> np.ndarray:
     """log p(x | z) for binary pixels, sum over pixels, from logits (stable form)."""
-    X, logits = np.asarray(X, dtype=float), np.asarray(logits, dtype=float)
     # x * l - log(1 + e^l), written so that exp never overflows
     return np.sum(X * logits - np.logaddexp(0.0, logits), axis=1)
 
 
 def gaussian_log_likelihood(X, mean, var: float) -> np.ndarray:
     """log N(x; mean, var I), sum over dimensions."""
-    X, mean = np.asarray(X, dtype=float), np.asarray(mean, dtype=float)
-    var = check_float("var", var, minimum=0.0, strict=True)
     d = X.shape[1]
     return -0.5 * (d * np.log(2 * np.pi * var) + np.sum((X - mean) ** 2, axis=1) / var)
 
 
 # --------------------------------------------------------------------- NumPy model
-def init_vae_params(input_size: int, hidden_size: int, latent_size: int,
+def init_vae_params(input_size: int, hidden_size: int, latent_size: int, *,
                     rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Weights ~ N(0, 1 / fan_in), biases 0, in ``torch.nn.Linear``'s layout (out, in)."""
     D = check_int("input_size", input_size, minimum=1)
@@ -72,42 +67,44 @@ def init_vae_params(input_size: int, hidden_size: int, latent_size: int,
     return params
 
 
-def encode(params, X, activation: str = "tanh") -> tuple[np.ndarray, np.ndarray]:
+def encode(X, params, activation: str = "tanh") -> tuple[np.ndarray, np.ndarray]:
     """The encoder: (mu, logvar), each (n, q). Linear outputs: a mean can be any real
     number, and a log-variance makes any positive variance reachable."""
-    f, _ = get_activation(activation)
-    X = check_array("X", X, ndim=2)
-    if X.shape[1] != params["W_enc"].shape[1]:
-        raise ValueError(f"X has {X.shape[1]} features but the encoder expects "
-                         f"{params['W_enc'].shape[1]}")
+    f, _ = ACTIVATIONS[activation]
     h = f(X @ params["W_enc"].T + params["b_enc"])                 # (n, H)
     mu = h @ params["W_mu"].T + params["b_mu"]
     return mu, h @ params["W_logvar"].T + params["b_logvar"]
 
 
-def decode(params, Z, activation: str = "tanh") -> np.ndarray:
+def decode(Z, params, activation: str = "tanh") -> np.ndarray:
     """The decoder sees only z: logits (or Gaussian means) of p(x | z), (n, D)."""
-    f, _ = get_activation(activation)
-    Z = check_array("Z", Z, ndim=2)
-    if Z.shape[1] != params["W_dec"].shape[1]:
-        raise ValueError(f"Z has {Z.shape[1]} dimensions but the decoder expects "
-                         f"{params['W_dec'].shape[1]}")
+    f, _ = ACTIVATIONS[activation]
     return f(Z @ params["W_dec"].T + params["b_dec"]) @ params["W_out"].T + params["b_out"]
 
 
-def elbo(params, X, eps, activation: str = "tanh", decoder: str = "bernoulli",
+def _check_elbo_inputs(X, params, eps, activation: str, decoder: str, var: float):
+    X, eps = check_array("X", X, ndim=2), check_array("eps", eps, ndim=2)
+    D, q = params["W_enc"].shape[1], params["W_mu"].shape[0]
+    if X.shape[1] != D:
+        raise ValueError(f"X has {X.shape[1]} features but the encoder expects {D}")
+    if eps.shape != (len(X), q):
+        raise ValueError(f"eps must have shape {(len(X), q)}, got {eps.shape}")
+    get_activation(activation)
+    check_choice("decoder", decoder, DECODERS)
+    check_float("var", var, minimum=0.0, strict=True)
+    return X, eps
+
+
+def elbo(X, params, eps, activation: str = "tanh", decoder: str = "bernoulli",
          var: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One-sample ELBO per row and its two terms: (elbo, reconstruction, kl).
 
     ``eps`` (n, q) is the standard-normal noise of the reparameterised sample; passing
     it in makes the estimate reproducible and comparable with the torch version.
     """
-    check_choice("decoder", decoder, DECODERS)
-    mu, logvar = encode(params, X, activation)
-    eps = check_array("eps", eps, ndim=2)
-    if eps.shape != mu.shape:
-        raise ValueError(f"eps must have shape {mu.shape}, got {eps.shape}")
-    out = decode(params, reparameterize(mu, logvar, eps), activation)
+    X, eps = _check_elbo_inputs(X, params, eps, activation, decoder, var)
+    mu, logvar = encode(X, params, activation)
+    out = decode(reparameterize(mu, logvar, eps), params, activation)
     recon = (bernoulli_log_likelihood(X, out) if decoder == "bernoulli"
              else gaussian_log_likelihood(X, out, var))
     kl = gaussian_kl(mu, logvar)
@@ -121,7 +118,6 @@ def linear_gaussian_elbo(X, W, b, sigma2: float, m, S) -> np.ndarray:
     E_q[log p(x|z)] = log N(x; W m + b, sigma2 I) - tr(W S W^T) / (2 sigma2), and the KL
     between two Gaussians is closed-form; chapter 05 checks it against log p(x).
     """
-    X, m, S = check_array("X", X, ndim=2), check_array("m", m, ndim=2), check_array("S", S)
     q = W.shape[1]
     expected = (gaussian_log_likelihood(X, m @ W.T + b, sigma2)
                 - np.trace(W @ S @ W.T) / (2 * sigma2))
@@ -164,45 +160,56 @@ class TorchVAE(torch.nn.Module):
     def decode(self, Z: torch.Tensor) -> torch.Tensor:
         return self.layers["out"](self.f(self.layers["dec"](Z)))
 
-    def elbo(self, X: torch.Tensor, eps: torch.Tensor | None = None):
-        """Per-row (elbo, reconstruction, kl) with a Bernoulli decoder; a plain
-        autoencoder decodes z = mu and has kl = 0."""
-        if X.ndim != 2 or X.shape[1] != self.layers["enc"].in_features:
-            raise ValueError(f"X must have shape (n, {self.layers['enc'].in_features}), "
-                             f"got {tuple(X.shape)}")
-        mu, logvar = self.encode(X)
+    def terms(self, X: torch.Tensor, eps: torch.Tensor | None = None):
+        """One reparameterised pass: the logits of p(x | z) and, per row, the
+        reconstruction log-likelihood and the KL. A plain autoencoder decodes z = mu
+        and has KL = 0."""
+        mu, logvar = self.encode(X)                                # (n, q) each
         if self.variational:
             eps = torch.randn_like(mu) if eps is None else eps
             z = mu + torch.exp(0.5 * logvar) * eps                 # eq-reparam
-            kl = 0.5 * (logvar.exp() + mu**2 - 1.0 - logvar).sum(dim=1)
+            kl = 0.5 * (logvar.exp() + mu**2 - 1.0 - logvar).sum(dim=1)   # eq-kl
         else:
             z, kl = mu, torch.zeros(len(X), dtype=X.dtype, device=X.device)
-        logits = self.decode(z)
+        logits = self.decode(z)                                    # (n, D)
         recon = -torch.nn.functional.binary_cross_entropy_with_logits(
-            logits, X, reduction="none").sum(dim=1)
+            logits, X, reduction="none").sum(dim=1)               # log p(x | z)
+        return logits, recon, kl
+
+    def elbo(self, X: torch.Tensor, eps: torch.Tensor | None = None):
+        """Per-row (elbo, reconstruction, kl), eq-elbo."""
+        _, recon, kl = self.terms(X, eps)
         return recon - kl, recon, kl
+
+    def forward(self, X: torch.Tensor, eps: torch.Tensor | None = None):
+        """The book's interface, ``(output, loss)``: the logits of the reconstruction
+        and minus the mean ELBO. A VAE's target is its input, so there is no ``y``."""
+        assert X.ndim == 2 and X.shape[1] == self.layers["enc"].in_features, f"X: {X.shape}"
+        logits, recon, kl = self.terms(X, eps)
+        return logits, (kl - recon).mean()
 
 
 def train_vae(model: TorchVAE, X, *, epochs: int, batch_size: int = 64, lr: float = 1e-3,
               seed: int = 0, progress: bool = False) -> list[dict[str, float]]:
     """Adam on minus the ELBO (mean over the batch); per epoch, the mean reconstruction
-    log-likelihood and KL, in nats per image."""
+    log-likelihood and KL, in nats per image.
+
+    The loop calls ``elbo`` rather than ``forward`` because it records the ELBO's two
+    terms, not only their difference.
+    """
     epochs = check_int("epochs", epochs, minimum=1)
     lr = check_float("lr", lr, minimum=0.0, strict=True)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
     param = next(model.parameters())
     X = torch.as_tensor(check_array("X", X, ndim=2), dtype=param.dtype, device=param.device)
-    generator = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
+    generator = torch_generator(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     history = []
     for _ in trange(epochs, desc="epochs", disable=not progress):
-        order = torch.randperm(len(X), generator=generator).to(X.device)  # same on any device
         sums = {"recon": 0.0, "kl": 0.0}
-        for start in range(0, len(X), batch_size):
-            batch = X[order[start:start + batch_size]]
-            value, recon, kl = model.elbo(batch)
-            opt.zero_grad()
-            (-value.mean()).backward()
-            opt.step()
+        for idx in minibatches(len(X), batch_size, generator, X.device):
+            value, recon, kl = model.elbo(X[idx])
+            update(opt, -value.mean())
             sums["recon"] += recon.sum().item()
             sums["kl"] += kl.sum().item()
         history.append({k: v / len(X) for k, v in sums.items()})
@@ -210,15 +217,15 @@ def train_vae(model: TorchVAE, X, *, epochs: int, batch_size: int = 64, lr: floa
 
 
 @torch.no_grad()
-def test_elbo(model: TorchVAE, X, n_samples: int = 10, seed: int = 0) -> float:
+def heldout_elbo(model: TorchVAE, X, *, n_samples: int = 10, seed: int = 0) -> float:
     """Mean ELBO per image on held-out data, averaging ``n_samples`` draws of eps."""
+    n_samples = check_int("n_samples", n_samples, minimum=1)
     param = next(model.parameters())
     X = torch.as_tensor(np.asarray(X), dtype=param.dtype, device=param.device)
     generator = torch.Generator().manual_seed(seed)          # the same eps on any device
     total = 0.0
-    for _ in range(check_int("n_samples", n_samples, minimum=1)):
+    for _ in range(n_samples):
         eps = torch.randn(len(X), model.layers["mu"].out_features, generator=generator,
                           dtype=param.dtype).to(param.device)
         total += model.elbo(X, eps)[0].mean().item()
     return total / n_samples
-

@@ -155,8 +155,8 @@ def gradient_flow_explorer(hidden_size: int = 64, steps: int = 60,
     }
 
     def draw(scale, activation):
-        params = init_rnn_params(4, hidden_size, np.random.default_rng(seed), scale=scale)
-        norms = hidden_gradient_norms(params, X, activation)
+        params = init_rnn_params(4, hidden_size, rng=np.random.default_rng(seed), scale=scale)
+        norms = hidden_gradient_norms(X, params, activation)
         fig, ax = plt.subplots(figsize=(6.4, 3.4))
         ax.semilogy(norms)
         ax.axhline(1.0, color="gray", lw=0.6)
