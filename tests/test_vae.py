@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from dlbook import ppca, vae
-from dlbook.gradcheck import check_gradients
+from dlbook.gradcheck import check_gradients, relative_error
 
 
 def small_params(seed=0, D=6, H=5, q=2):
@@ -43,6 +43,26 @@ def test_gradients_reach_the_encoder_through_the_reparameterised_sample():
     assert all(np.abs(g).max() > 1e-3 for g in encoder.values())      # the path is open
     errors = check_gradients(lambda: -vae.elbo(X, params, eps)[0].mean(),
                              {k: params[k] for k in encoder}, encoder)
+    assert max(errors.values()) < 1e-6, errors
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_hand_written_backward_pass_equals_autograd_and_finite_differences(activation):
+    params, rng = small_params(seed=3)
+    X = (rng.random((5, 6)) > 0.5).astype(float)
+    eps = rng.standard_normal((5, 2))
+    loss, grads = vae.elbo_gradients(X, params, eps, activation)
+    assert loss == pytest.approx(-vae.elbo(X, params, eps, activation)[0].mean(), abs=1e-12)
+    model = vae.TorchVAE.from_numpy(params, activation)
+    _, loss_t = model(torch.from_numpy(X), torch.from_numpy(eps))
+    loss_t.backward()
+    assert set(grads) == set(params)
+    for name, layer in model.layers.items():
+        for k, attr in (("W", "weight"), ("b", "bias")):
+            torch_grad = getattr(layer, attr).grad.numpy()
+            assert relative_error(grads[f"{k}_{name}"], torch_grad) < 1e-7, f"{k}_{name}"
+    errors = check_gradients(lambda: vae.elbo_gradients(X, params, eps, activation)[0],
+                             params, grads)
     assert max(errors.values()) < 1e-6, errors
 
 

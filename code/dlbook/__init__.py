@@ -11,8 +11,11 @@ Modules (one per model family, NumPy and PyTorch versions side by side):
 - ``gradcheck``: finite-difference and relative-error checks of backward passes (chapters 03-06)
 - ``concepts``: the small demonstrations of chapter 02 and its concept map
 - ``rnn``: the vanilla RNN with BPTT, NumPy ``RNN`` and ``TorchRNN`` (chapter 04)
+- ``gated_cells``: LSTM and GRU cells from scratch with BPTT, and their PyTorch twins
+  (chapter 04)
 - ``gated``: vanilla, LSTM and GRU cells on the adding problem, in PyTorch (chapter 04)
-- ``vae``: the VAE's ELBO terms in NumPy, ``TorchVAE`` (and a plain autoencoder) (chapter 05)
+- ``vae``: the VAE's ELBO and its backward pass in NumPy, ``TorchVAE`` (and a plain
+  autoencoder) (chapter 05)
 - ``forecast``: time-ordered splits, baselines and a GRU forecaster (chapter 07)
 - ``charlm``: character-level models of tiny Shakespeare, baselines to LSTM (chapter 08)
 - ``gan``: the GAN's value function and optimal discriminator (chapter 06)

@@ -1,0 +1,187 @@
+"""LSTM and GRU cells from scratch in NumPy, with backpropagation through time (chapter 04).
+
+Both cells read a batch of sequences X: (T, B, D), time first, with batches as rows as in
+``rnn``. Weights have ``torch.nn.LSTM``'s and ``torch.nn.GRU``'s layouts, so the PyTorch
+twins hold the very same arrays: the gates' weights are stacked in blocks of H rows, in
+PyTorch's order.
+
+LSTM (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al. 2000), blocks
+i, f, g, omega of W_x (4H, D), W_h (4H, H) and b (4H,), PyTorch's i, f, g, o (the book
+writes the output gate omega, because o_t names the logits):
+
+    i_t = sigmoid(W_xi x_t + W_hi h_{t-1} + b_i)     input gate: how much to write
+    f_t = sigmoid(W_xf x_t + W_hf h_{t-1} + b_f)     forget gate: how much to keep
+    g_t = tanh(W_xg x_t + W_hg h_{t-1} + b_g)        candidate: what to write
+    w_t = sigmoid(W_xw x_t + W_hw h_{t-1} + b_w)     output gate omega: how much to show
+    c_t = f_t * c_{t-1} + i_t * g_t                  cell state
+    h_t = w_t * tanh(c_t)                            hidden state
+
+GRU (Cho et al. 2014, in PyTorch's convention), blocks r, z, n of W_x (3H, D), W_h (3H, H)
+and of two biases b_x, b_h (3H,) each:
+
+    r_t = sigmoid(W_xr x_t + b_xr + W_hr h_{t-1} + b_hr)           reset gate
+    u_t = sigmoid(W_xu x_t + b_xu + W_hu h_{t-1} + b_hu)           update gate
+    n_t = tanh(W_xn x_t + b_xn + r_t * (W_hn h_{t-1} + b_hn))      candidate
+    h_t = (1 - u_t) * n_t + u_t * h_{t-1}
+
+PyTorch calls the update gate z; the book writes u, because z is its latent variable.
+The reset gate multiplies W_hn h_{t-1} + b_hn, after the bias, which is why the GRU
+keeps two biases where the LSTM needs only their sum.
+
+Each ``*_forward`` returns the hidden states and a cache; each ``*_backward`` takes the
+gradient reaching every h_t from outside the recurrence, dH: (T, B, H), and returns the
+gradients of the weights and of the inputs and initial state. Simplifications: one
+layer; the initial state is zeros unless given.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ._checks import check_array, check_choice, check_int
+from .activations import sigmoid
+
+GATES = {"lstm": 4, "gru": 3}     # blocks of H rows stacked in W_x, W_h
+
+
+def init_cell_params(cell: str, input_size: int, hidden_size: int, *,
+                     rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Weights ~ U(-1/sqrt(H), 1/sqrt(H)), PyTorch's initialisation; biases likewise."""
+    k = GATES[check_choice("cell", cell, GATES)]
+    D = check_int("input_size", input_size, minimum=1)
+    H = check_int("hidden_size", hidden_size, minimum=1)
+    bound = 1.0 / np.sqrt(H)
+    shapes = {"W_x": (k * H, D), "W_h": (k * H, H)}
+    shapes.update({"b": (k * H,)} if cell == "lstm" else {"b_x": (k * H,), "b_h": (k * H,)})
+    return {name: rng.uniform(-bound, bound, shape) for name, shape in shapes.items()}
+
+
+def check_cell_inputs(X, params, h0=None, c0=None) -> None:
+    """Validate a batch of sequences (T, B, D) and initial states (B, H) against params."""
+    X = check_array("X", X, ndim=3)
+    H, D = params["W_h"].shape[1], params["W_x"].shape[1]
+    if X.shape[2] != D:
+        raise ValueError(f"X has {X.shape[2]} features per step but W_x expects {D}")
+    for name, state in (("h0", h0), ("c0", c0)):
+        if state is not None and np.shape(state) != (X.shape[1], H):
+            raise ValueError(f"{name} must have shape {(X.shape[1], H)}, "
+                             f"got {np.shape(state)}")
+
+
+# ------------------------------------------------------------------------------ LSTM
+def lstm_forward(X, params, h0=None, c0=None):
+    """Hidden states H: (T, B, H) and the cache ``lstm_backward`` needs."""
+    W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
+    T, B, _ = X.shape
+    n = W_h.shape[1]
+    h = np.zeros((B, n)) if h0 is None else h0
+    c = np.zeros((B, n)) if c0 is None else c0
+    Hs, cache = np.empty((T, B, n)), []
+    for t in range(T):
+        a = X[t] @ W_x.T + h @ W_h.T + b                   # (B, 4H): i, f, g, omega
+        i, f = sigmoid(a[:, :n]), sigmoid(a[:, n:2 * n])
+        g, omega = np.tanh(a[:, 2 * n:3 * n]), sigmoid(a[:, 3 * n:])
+        cache.append((X[t], h, c, i, f, g, omega))
+        c = f * c + i * g                                   # keep some, write some
+        h = Hs[t] = omega * np.tanh(c)                      # show some
+    return Hs, (cache, c)
+
+
+def lstm_backward(dH, params, cache):
+    """BPTT through the LSTM: gradients of W_x, W_h, b, and dX, dh0, dc0.
+
+    The cell state's gradient has two paths back to c_{t-1}: the direct one through
+    c_t = f_t * c_{t-1} + ..., which multiplies it by f_t, and the path through h_{t-1},
+    which feeds every gate of step t.
+    """
+    steps, _ = cache
+    W_x, W_h = params["W_x"], params["W_h"]
+    grads = {name: np.zeros_like(p) for name, p in params.items()}
+    dX = np.empty((len(steps), *steps[0][0].shape))
+    dh_next = np.zeros_like(dH[0])                      # dJ/dh_t through step t + 1
+    dc_next = np.zeros_like(dH[0])                      # dJ/dc_t through step t + 1
+    for t in reversed(range(len(steps))):
+        x, h_prev, c_prev, i, f, g, omega = steps[t]
+        c = f * c_prev + i * g
+        dh = dH[t] + dh_next
+        d_omega = dh * np.tanh(c)
+        dc = dc_next + dh * omega * (1 - np.tanh(c) ** 2)
+        di, df, dg = dc * g, dc * c_prev, dc * i
+        da = np.concatenate([di * i * (1 - i), df * f * (1 - f),        # back through
+                             dg * (1 - g ** 2), d_omega * omega * (1 - omega)], axis=1)
+        grads["W_x"] += da.T @ x
+        grads["W_h"] += da.T @ h_prev
+        grads["b"] += da.sum(axis=0)
+        dX[t] = da @ W_x
+        dh_next = da @ W_h                              # to h_{t-1}, via every gate
+        dc_next = dc * f                                # to c_{t-1}, directly
+    return grads, dX, dh_next, dc_next
+
+
+# ------------------------------------------------------------------------------- GRU
+def gru_forward(X, params, h0=None):
+    """Hidden states H: (T, B, H) and the cache ``gru_backward`` needs."""
+    W_x, W_h, b_x, b_h = params["W_x"], params["W_h"], params["b_x"], params["b_h"]
+    T, B, _ = X.shape
+    n_h = W_h.shape[1]
+    h = np.zeros((B, n_h)) if h0 is None else h0
+    Hs, cache = np.empty((T, B, n_h)), []
+    for t in range(T):
+        ax = X[t] @ W_x.T + b_x                             # (B, 3H): r, u, n from x
+        ah = h @ W_h.T + b_h                                # (B, 3H): r, u, n from h
+        r = sigmoid(ax[:, :n_h] + ah[:, :n_h])
+        u = sigmoid(ax[:, n_h:2 * n_h] + ah[:, n_h:2 * n_h])
+        n = np.tanh(ax[:, 2 * n_h:] + r * ah[:, 2 * n_h:])  # reset acts after b_hn
+        cache.append((X[t], h, r, u, n, ah[:, 2 * n_h:]))
+        h = Hs[t] = (1 - u) * n + u * h                     # blend new and old
+    return Hs, cache
+
+
+def gru_backward(dH, params, cache):
+    """BPTT through the GRU: gradients of W_x, W_h, b_x, b_h, and dX, dh0."""
+    W_x, W_h = params["W_x"], params["W_h"]
+    grads = {name: np.zeros_like(p) for name, p in params.items()}
+    dX = np.empty((len(cache), *cache[0][0].shape))
+    dh_next = np.zeros_like(dH[0])
+    for t in reversed(range(len(cache))):
+        x, h_prev, r, u, n, ah_n = cache[t]
+        dh = dH[t] + dh_next
+        dn = dh * (1 - u) * (1 - n ** 2)                # through the candidate's tanh
+        du = dh * (h_prev - n) * u * (1 - u)
+        dr = dn * ah_n * r * (1 - r)
+        dax = np.concatenate([dr, du, dn], axis=1)      # pre-activations from x
+        dah = np.concatenate([dr, du, dn * r], axis=1)  # from h: n's part is gated by r
+        grads["W_x"] += dax.T @ x
+        grads["b_x"] += dax.sum(axis=0)
+        grads["W_h"] += dah.T @ h_prev
+        grads["b_h"] += dah.sum(axis=0)
+        dX[t] = dax @ W_x
+        dh_next = dh * u + dah @ W_h                    # the direct path, then the gates
+    return grads, dX, dh_next
+
+
+# ----------------------------------------------------------------- PyTorch twins
+def torch_cell(cell: str, params: dict[str, np.ndarray]) -> torch.nn.RNNBase:
+    """A float64 ``torch.nn.LSTM`` or ``torch.nn.GRU`` holding exactly these weights
+    (the LSTM's b goes into bias_ih, and bias_hh is zero: only their sum matters)."""
+    check_choice("cell", cell, GATES)
+    H, D = params["W_h"].shape[1], params["W_x"].shape[1]
+    module = (torch.nn.LSTM if cell == "lstm" else torch.nn.GRU)(D, H, dtype=torch.float64)
+    biases = ((params["b"], np.zeros_like(params["b"])) if cell == "lstm"
+              else (params["b_x"], params["b_h"]))
+    with torch.no_grad():
+        module.weight_ih_l0.copy_(torch.from_numpy(params["W_x"]))
+        module.weight_hh_l0.copy_(torch.from_numpy(params["W_h"]))
+        module.bias_ih_l0.copy_(torch.from_numpy(biases[0]))
+        module.bias_hh_l0.copy_(torch.from_numpy(biases[1]))
+    return module
+
+
+def torch_cell_grads(cell: str, module: torch.nn.RNNBase) -> dict[str, np.ndarray]:
+    """Autograd's gradients under the NumPy names."""
+    grads = {"W_x": module.weight_ih_l0.grad, "W_h": module.weight_hh_l0.grad}
+    if cell == "lstm":
+        grads["b"] = module.bias_ih_l0.grad        # equal to bias_hh's: they enter summed
+    else:
+        grads.update(b_x=module.bias_ih_l0.grad, b_h=module.bias_hh_l0.grad)
+    return {name: g.detach().numpy() for name, g in grads.items()}
