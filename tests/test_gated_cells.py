@@ -76,12 +76,13 @@ def test_lstm_cell_state_is_a_gated_sum():
      "cell"),
     (lambda: gc.init_cell_params("gru", 2, 0, rng=np.random.default_rng(0)), ValueError,
      "hidden_size"),
-    (lambda: gc.check_cell_inputs(np.zeros((3, 2)), setup("gru", 1, 1, 2, 3)[0]), ValueError,
-     "X"),
-    (lambda: gc.check_cell_inputs(np.zeros((3, 2, 5)), setup("gru", 1, 1, 2, 3)[0]),
-     ValueError, "features"),
-    (lambda: gc.check_cell_inputs(np.zeros((3, 2, 2)), setup("lstm", 1, 1, 2, 3)[0],
-                                  np.zeros((2, 3)), np.zeros((1, 3))), ValueError, "c0"),
+    (lambda: gc.gru_forward(np.zeros((3, 2)), setup("gru", 1, 1, 2, 3)[0]), ValueError, "X"),
+    (lambda: gc.gru_forward(np.zeros((3, 2, 5)), setup("gru", 1, 1, 2, 3)[0]), ValueError,
+     "features"),
+    (lambda: gc.gru_forward(np.zeros((3, 2, 2)), setup("gru", 1, 1, 2, 3)[0],
+                            np.zeros((3, 3))), ValueError, "h0"),
+    (lambda: gc.lstm_forward(np.zeros((3, 2, 2)), setup("lstm", 1, 1, 2, 3)[0],
+                             np.zeros((2, 3)), np.zeros((1, 3))), ValueError, "c0"),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_bad_input_raises_an_error_naming_the_argument(call, error, names):
     with pytest.raises(error, match=names):

@@ -144,6 +144,8 @@ def test_a_vae_trains_and_the_autoencoder_has_no_kl():
                       activation="swish"), ValueError, "activation"),
     (lambda: vae.elbo(np.zeros((2, 6)), small_params()[0], np.zeros((2, 2)),
                       decoder="gaussian", var=0.0), ValueError, "var"),
+    (lambda: vae.elbo_gradients(np.zeros((2, 6)), small_params()[0], np.zeros((3, 2))),
+     ValueError, "eps"),
     (lambda: vae.init_vae_params(4, 0, 2, rng=np.random.default_rng(0)), ValueError,
      "hidden_size"),
     (lambda: vae.TorchVAE(4, 3, 2, activation="sigmoid"), ValueError, "activation"),

@@ -57,7 +57,8 @@ def init_cell_params(cell: str, input_size: int, hidden_size: int, *,
 
 
 def check_cell_inputs(X, params, h0=None, c0=None) -> None:
-    """Validate a batch of sequences (T, B, D) and initial states (B, H) against params."""
+    """Raise unless X is a batch of sequences (T, B, D) and h0, c0 are states (B, H) that
+    fit ``params``; the forward passes call it first."""
     X = check_array("X", X, ndim=3)
     H, D = params["W_h"].shape[1], params["W_x"].shape[1]
     if X.shape[2] != D:
@@ -71,6 +72,7 @@ def check_cell_inputs(X, params, h0=None, c0=None) -> None:
 # ------------------------------------------------------------------------------ LSTM
 def lstm_forward(X, params, h0=None, c0=None):
     """Hidden states H: (T, B, H) and the cache ``lstm_backward`` needs."""
+    check_cell_inputs(X, params, h0, c0)
     W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
     T, B, _ = X.shape
     n = W_h.shape[1]
@@ -121,6 +123,7 @@ def lstm_backward(dH, params, cache):
 # ------------------------------------------------------------------------------- GRU
 def gru_forward(X, params, h0=None):
     """Hidden states H: (T, B, H) and the cache ``gru_backward`` needs."""
+    check_cell_inputs(X, params, h0)
     W_x, W_h, b_x, b_h = params["W_x"], params["W_h"], params["b_x"], params["b_h"]
     T, B, _ = X.shape
     n_h = W_h.shape[1]

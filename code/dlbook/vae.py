@@ -118,12 +118,14 @@ def _linear_backward(grads, name: str, d_out, inputs, params):
     return d_out @ params[f"W_{name}"]
 
 
-def elbo_gradients(X, params, eps, activation: str = "tanh"
+def elbo_gradients(X, params, eps, activation: str = "tanh", beta: float = 1.0
                    ) -> tuple[float, dict[str, np.ndarray]]:
     """Minus the mean one-sample ELBO (Bernoulli decoder) and its gradient with respect to
     every weight, by hand (chapter 05): the reconstruction term's gradient flows back
     through the decoder and z = mu + sigma * eps into the encoder; the KL term's
-    reaches mu and logvar directly."""
+    reaches mu and logvar directly. ``beta`` weights the KL term (1: the ELBO)."""
+    X, eps = _check_elbo_inputs(X, params, eps, activation, "bernoulli", 1.0)
+    check_float("beta", beta, minimum=0.0)
     f, df = ACTIVATIONS[activation]
     p, n = params, len(X)
     a_enc = X @ p["W_enc"].T + p["b_enc"]                         # forward pass
@@ -133,13 +135,13 @@ def elbo_gradients(X, params, eps, activation: str = "tanh"
     z = mu + sigma * eps
     a_dec = z @ p["W_dec"].T + p["b_dec"]
     logits = f(a_dec) @ p["W_out"].T + p["b_out"]
-    loss = np.mean(gaussian_kl(mu, logvar) - bernoulli_log_likelihood(X, logits))
+    loss = np.mean(beta * gaussian_kl(mu, logvar) - bernoulli_log_likelihood(X, logits))
     grads = {}
     d_logits = (sigmoid(logits) - X) / n                          # -log p(x|z): p - x
     d_dec = _linear_backward(grads, "out", d_logits, f(a_dec), p) * df(a_dec)
     dz = _linear_backward(grads, "dec", d_dec, z, p)
-    d_mu = dz + mu / n                                            # reparam + KL
-    d_logvar = dz * eps * 0.5 * sigma + 0.5 * (np.exp(logvar) - 1) / n
+    d_mu = dz + beta * mu / n                                     # reparam + KL
+    d_logvar = dz * eps * 0.5 * sigma + beta * 0.5 * (np.exp(logvar) - 1) / n
     dh = (_linear_backward(grads, "mu", d_mu, h, p)
           + _linear_backward(grads, "logvar", d_logvar, h, p))
     _linear_backward(grads, "enc", dh * df(a_enc), X, p)
