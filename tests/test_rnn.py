@@ -159,3 +159,20 @@ def test_scratch_rnn_learns_to_remember_the_first_symbol():
     logits, _ = model.forward(X_test)
     assert np.mean(losses[-20:]) < 0.05 * np.mean(losses[:20])
     assert (logits[-1].argmax(axis=1) == y_test).mean() > 0.98
+
+
+def test_truncated_bptt_carries_the_state_only_when_stateful():
+    """A target that copies the input 4 steps back, windows of 10: a fresh state at every
+    window leaves the first 4 targets of each window unlearnable (loss ~ 0.4 log 2);
+    carrying the state makes every target learnable."""
+    bits = np.random.default_rng(0).integers(0, 2, size=(15_004, 8))
+    X, y = np.eye(2)[bits][4:], bits[:-4]                  # y_t = x_{t-4}
+    final = {}
+    for stateful in (False, True):
+        model = rnn.RNN(2, 16, 2, seed=0)
+        losses = rnn.train_truncated(model, X, y, window=10, lr=0.5, stateful=stateful)
+        assert len(losses) == len(X) // 10
+        final[stateful] = np.mean(losses[-50:])
+    assert abs(final[False] - 0.4 * np.log(2)) < 0.03 and final[True] < 0.05
+    model.forward(X[:7])
+    assert model.h_last.shape == (8, 16)

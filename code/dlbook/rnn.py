@@ -140,6 +140,7 @@ class RNN:
         self.params = init_rnn_params(input_size, hidden_size, output_size,
                                       rng=rng, scale=scale)
         self.cache = None   # what backward needs from the last forward with labels
+        self.h_last = None  # the hidden state after the last forward pass, (B, H)
 
     @property
     def sizes(self) -> tuple[int, int, int]:
@@ -152,6 +153,7 @@ class RNN:
         X, h0 = check_sequence(X, self.params, h0)
         Z, Hs = rnn_states(X, self.params, h0, self.activation)
         O = Hs @ self.params["W_hy"].T + self.params["b_y"]        # eq-rnn-out: (T, B, K)
+        self.h_last = Hs[-1]                       # for a caller that carries the state on
         if y is None:
             return O, None
         y = _check_labels(y, *O.shape)
@@ -296,5 +298,28 @@ def train_rnn(model: RNN, X, y, *, lr: float, steps: int, batch_size: int = 32,
         if clip is not None:
             clip_gradients(grads, clip)
         sgd_step(model.params, grads, lr)                       # update
+        losses.append(J)
+    return losses
+
+
+def train_truncated(model: RNN, X, y, *, window: int, lr: float, stateful: bool = True,
+                    clip: float | None = 5.0) -> list[float]:
+    """Truncated BPTT over long streams, X: (N, B, D) and y: (N, B), in consecutive windows
+    of ``window`` steps; returns the loss of every window.
+
+    Gradients flow back at most ``window`` steps. With ``stateful`` the hidden state is
+    carried from each window into the next, without gradient, as min-char-rnn does;
+    without it every window starts from zeros.
+    """
+    X, y = _check_training_set(X, y, lr, 1, 1)
+    window = check_int("window", window, minimum=1)
+    h, losses = None, []
+    for start in range(0, len(X) - window + 1, window):
+        _, J = model.forward(X[start:start + window], y[start:start + window], h)
+        grads = model.backward()                    # back to the window's start only
+        if clip is not None:
+            clip_gradients(grads, clip)
+        sgd_step(model.params, grads, lr)
+        h = model.h_last if stateful else None      # carried on, as a constant
         losses.append(J)
     return losses
