@@ -65,7 +65,8 @@ def value_function(D, p_data, p_g, dx: float) -> float:
 
 
 def jensen_shannon(p, q, dx: float) -> float:
-    """JS(p || q) = KL(p || m)/2 + KL(q || m)/2 with m = (p + q)/2, in nats."""
+    """JS(p || q) = KL(p || m)/2 + KL(q || m)/2 with the mixture m = (p + q)/2 (chapter
+    06 writes it p-bar), in nats."""
     p, q = _densities(p, q)
     dx = check_float("dx", dx, minimum=0.0, strict=True)
     m = 0.5 * (p + q)

@@ -1,6 +1,6 @@
 """The variational autoencoder, its forward pass and ELBO in NumPy and PyTorch (chapter 05).
 
-Model (Kingma & Welling 2014; Rezende et al. 2014): a prior z ~ N(0, I_q), a decoder
+Model (Kingma & Welling 2014; Rezende et al. 2014): a prior z ~ N(0, I), a decoder
 p(x | z) (Bernoulli pixels with logits f(z), or Gaussian), and an encoder
 q(z | x) = N(mu(x), diag exp(logvar(x))). Training maximises the evidence lower bound
 
@@ -58,8 +58,9 @@ def init_vae_params(input_size: int, hidden_size: int, latent_size: int, *,
     """Weights ~ N(0, 1 / fan_in), biases 0, in ``torch.nn.Linear``'s layout (out, in)."""
     D = check_int("input_size", input_size, minimum=1)
     H = check_int("hidden_size", hidden_size, minimum=1)
-    q = check_int("latent_size", latent_size, minimum=1)
-    shapes = {"enc": (H, D), "mu": (q, H), "logvar": (q, H), "dec": (H, q), "out": (D, H)}
+    d_z = check_int("latent_size", latent_size, minimum=1)
+    shapes = {"enc": (H, D), "mu": (d_z, H), "logvar": (d_z, H), "dec": (H, d_z),
+              "out": (D, H)}
     params = {}
     for name, (n_out, n_in) in shapes.items():
         params[f"W_{name}"] = rng.standard_normal((n_out, n_in)) / np.sqrt(n_in)
@@ -68,7 +69,7 @@ def init_vae_params(input_size: int, hidden_size: int, latent_size: int, *,
 
 
 def encode(X, params, activation: str = "tanh") -> tuple[np.ndarray, np.ndarray]:
-    """The encoder: (mu, logvar), each (n, q). Linear outputs: a mean can be any real
+    """The encoder: (mu, logvar), each (n, d_z). Linear outputs: a mean can be any real
     number, and a log-variance makes any positive variance reachable."""
     f, _ = ACTIVATIONS[activation]
     h = f(X @ params["W_enc"].T + params["b_enc"])                 # (n, H)
@@ -84,11 +85,11 @@ def decode(Z, params, activation: str = "tanh") -> np.ndarray:
 
 def _check_elbo_inputs(X, params, eps, activation: str, decoder: str, var: float):
     X, eps = check_array("X", X, ndim=2), check_array("eps", eps, ndim=2)
-    D, q = params["W_enc"].shape[1], params["W_mu"].shape[0]
+    D, d_z = params["W_enc"].shape[1], params["W_mu"].shape[0]
     if X.shape[1] != D:
         raise ValueError(f"X has {X.shape[1]} features but the encoder expects {D}")
-    if eps.shape != (len(X), q):
-        raise ValueError(f"eps must have shape {(len(X), q)}, got {eps.shape}")
+    if eps.shape != (len(X), d_z):
+        raise ValueError(f"eps must have shape {(len(X), d_z)}, got {eps.shape}")
     get_activation(activation)
     check_choice("decoder", decoder, DECODERS)
     check_float("var", var, minimum=0.0, strict=True)
@@ -99,7 +100,7 @@ def elbo(X, params, eps, activation: str = "tanh", decoder: str = "bernoulli",
          var: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One-sample ELBO per row and its two terms: (elbo, reconstruction, kl).
 
-    ``eps`` (n, q) is the standard-normal noise of the reparameterised sample; passing
+    ``eps`` (n, d_z) is the standard-normal noise of the reparameterised sample; passing
     it in makes the estimate reproducible and comparable with the torch version.
     """
     X, eps = _check_elbo_inputs(X, params, eps, activation, decoder, var)
@@ -155,10 +156,10 @@ def linear_gaussian_elbo(X, W, b, sigma2: float, m, S) -> np.ndarray:
     E_q[log p(x|z)] = log N(x; W m + b, sigma2 I) - tr(W S W^T) / (2 sigma2), and the KL
     between two Gaussians is closed-form; chapter 05 checks it against log p(x).
     """
-    q = W.shape[1]
+    d_z = W.shape[1]
     expected = (gaussian_log_likelihood(X, m @ W.T + b, sigma2)
                 - np.trace(W @ S @ W.T) / (2 * sigma2))
-    kl = 0.5 * (np.trace(S) + np.sum(m**2, axis=1) - q - np.linalg.slogdet(S)[1])
+    kl = 0.5 * (np.trace(S) + np.sum(m**2, axis=1) - d_z - np.linalg.slogdet(S)[1])
     return expected - kl
 
 
@@ -201,7 +202,7 @@ class TorchVAE(torch.nn.Module):
         """One reparameterised pass: the logits of p(x | z) and, per row, the
         reconstruction log-likelihood and the KL. A plain autoencoder decodes z = mu
         and has KL = 0."""
-        mu, logvar = self.encode(X)                                # (n, q) each
+        mu, logvar = self.encode(X)                                # (n, d_z) each
         if self.variational:
             eps = torch.randn_like(mu) if eps is None else eps
             z = mu + torch.exp(0.5 * logvar) * eps                 # eq-reparam
