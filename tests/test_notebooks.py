@@ -1,5 +1,6 @@
 """Static checks of the committed notebooks (nbval re-runs them separately)."""
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -63,3 +64,17 @@ def test_errata_quote_the_article_and_are_named(path):
         body = box.split(":::")[0]
         assert ":name: erratum-" in body, "every erratum has a label for the errata page"
         assert "The article" in body and "**Correct:**" in body
+
+
+def test_every_chapter_with_notation_links_the_notation_page():
+    """Chapters with display maths, and every chapter notation.md has a section for,
+    point the reader to notation.md."""
+    page = (ROOT / "notation.md").read_text(encoding="utf-8")
+    covered = {int(n) for span in re.findall(r"^## Chapters? ([\d-]+)", page, re.M)
+               for n in range(int(span.split("-")[0]), int(span.split("-")[-1]) + 1)}
+    assert covered >= {3, 4, 5, 6, 7, 8}
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        if "$$" in text or int(path.name[:2]) in covered:
+            assert "<../notation>`" in text or "{doc}`../notation`" in text, path.name
