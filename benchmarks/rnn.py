@@ -4,7 +4,7 @@ Not a test. The speed is a ratio of medians measured in one process on the same 
 the memory experiment repeats chapter 04's adding-problem runs over more lengths and
 seeds (a few minutes on a 2-core CPU).
 
-    python benchmarks/rnn.py [--repeat N] [--seeds K] [--lengths 8,16,...]
+    python benchmarks/rnn.py [--repeat N] [--seeds K] [--lengths 8,16,...] [--steps S]
 
 Prints tables, then all figures as JSON on the last line.
 """
@@ -57,6 +57,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3, help="seeds per memory run")
     parser.add_argument("--lengths", default="8,16,32,64,128",
                         help="adding-problem sequence lengths")
+    parser.add_argument("--steps", type=int, default=300,
+                        help="Adam steps per memory run (chapter 04 uses 300)")
     args = parser.parse_args()
 
     speeds = [speed(25, 1, 65, 100, 65, args.repeat),     # min-char-rnn's sizes
@@ -68,9 +70,9 @@ def main() -> None:
 
     lengths = [int(v) for v in args.lengths.split(",")]
     start = time.perf_counter()
-    rows = gated.memory_experiment(lengths, seeds=range(args.seeds))
+    rows = gated.memory_experiment(lengths, seeds=range(args.seeds), steps=args.steps)
     minutes = (time.perf_counter() - start) / 60
-    print(f"\nadding problem, {args.seeds} seeds, median test MSE (chance "
+    print(f"\nadding problem, {args.seeds} seeds, {args.steps} steps, median test MSE (chance "
           f"{gated.CHANCE_MSE:.3f}); {minutes:.1f} min")
     print("length | " + " | ".join(f"{c:>6s}" for c in gated.CELLS))
     table = {}
@@ -84,6 +86,7 @@ def main() -> None:
     print("first length at chance (median within 10% of chance):", at_chance)
     print(json.dumps({"speed": speeds, "adding_median_mse": table,
                       "first_length_at_chance": at_chance, "seeds": args.seeds,
+                      "steps": args.steps,
                       "minutes": round(minutes, 1)}))
 
 

@@ -28,7 +28,7 @@ def test_a_gru_learns_a_short_adding_problem_and_beats_chance():
     model = gated.SequenceRegressor("gru", hidden_size=16)
     losses = gated.train_on_adding(model, length=8, steps=150)
     X, y = data.make_adding_problem(500, 8, seed=123)
-    error = gated.test_error(model, X, y)
+    error = gated.heldout_error(model, X, y)
     assert np.mean(losses[-10:]) < 0.2 * np.mean(losses[:10])
     assert error["mse"] < 0.1 * gated.CHANCE_MSE
     assert error["accuracy"] > 3 * gated.CHANCE_ACCURACY

@@ -57,7 +57,7 @@ def _tensor(a, model: torch.nn.Module) -> torch.Tensor:
 
 
 @torch.no_grad()
-def test_error(model: SequenceRegressor, X, y) -> dict[str, float]:
+def heldout_error(model: SequenceRegressor, X, y) -> dict[str, float]:
     """Mean squared error and the fraction of predictions within ``TOLERANCE``."""
     error = model(_tensor(X, model))[0] - _tensor(y, model)
     return {"mse": float((error**2).mean()),
@@ -99,7 +99,7 @@ def memory_experiment(lengths: Sequence[int], cells: Sequence[str] = tuple(CELLS
         with seeded(seed):
             model = SequenceRegressor(cell, hidden_size=hidden_size).to(device)
         losses = train_on_adding(model, length, steps=steps, seed=seed)
-        error = test_error(model, X_test, y_test)
+        error = heldout_error(model, X_test, y_test)
         rows.append({"length": length, "cell": cell, "seed": seed, "test_mse": error["mse"],
                      "accuracy": error["accuracy"],
                      "final_train_loss": float(np.mean(losses[-20:]))})
