@@ -20,7 +20,7 @@ import torch
 from ._checks import check_float, check_int
 from .rnn import RNN, clip_gradients
 from .training import sgd_step, update
-from .utils import numpy_rng
+from .utils import numpy_rng, torch_generator
 
 
 class Vocab:
@@ -155,10 +155,9 @@ def evaluate(model: CharLSTM, ids, streams: int = 100, chunk: int = 200) -> floa
     return float(total) / x.numel()
 
 
-def _check_sampling(prime: str, length: int, temperature: float, seed: int) -> None:
+def _check_sampling(prime: str, length: int, temperature: float) -> None:
     check_float("temperature", temperature, minimum=0.0, strict=True)
     check_int("length", length, minimum=0)
-    check_int("seed", seed, minimum=0)
     if not prime:
         raise ValueError("prime must contain at least one character")
 
@@ -172,8 +171,8 @@ def sample(model: CharLSTM, vocab: Vocab, prime: str, length: int, *,
     flatten it. The draws are made on the CPU from ``seed``, so a model gives the same
     text on every device.
     """
-    _check_sampling(prime, length, temperature, seed)
-    generator = torch.Generator().manual_seed(seed)
+    _check_sampling(prime, length, temperature)
+    generator = torch_generator(seed)
     device = _device(model)
     prime_ids = torch.from_numpy(vocab.encode(prime))[:, None].to(device)   # (T, 1)
     logits, state = model.run(prime_ids)                     # read the prime

@@ -32,7 +32,7 @@ from ._checks import check_array, check_choice, check_float, check_int
 from .data import ring_centres
 from .gan import GENERATOR_LOSSES
 from .training import update
-from .utils import seeded
+from .utils import seeded, torch_generator
 
 LATENTS = ("gaussian", "mixture")
 RING_STD = 0.01
@@ -224,10 +224,9 @@ def train_gan(config: GANConfig | None = None, *, data=None, seed: int = 0,
     config = GANConfig() if config is None else config
     if not isinstance(config, GANConfig):
         raise TypeError(f"config must be a GANConfig, got {type(config).__name__}")
-    seed = check_int("seed", seed, minimum=0)
     snapshot_every = check_int("snapshot_every", snapshot_every, minimum=0)
     device = torch.device(device)
-    rng = torch.Generator().manual_seed(seed)
+    rng = torch_generator(seed)
     if data is None:
         sample_real, dim, out = ring_sampler(rng, device=device), 2, None
     else:
@@ -298,7 +297,7 @@ def load_ring_generators() -> dict[str, GANRun]:
         G, _ = build_players(config)
         G.load_state_dict(item["state"])
         G.eval()
-        runs[name] = GANRun(G, LatentSampler(config, torch.Generator().manual_seed(0)),
+        runs[name] = GANRun(G, LatentSampler(config, torch_generator(0)),
                             None, config, np.zeros((0, 2)))
     return runs
 

@@ -16,8 +16,8 @@ writes the output gate omega, because o_t names the logits):
     c_t = f_t * c_{t-1} + i_t * g_t                  cell state
     h_t = w_t * tanh(c_t)                            hidden state
 
-GRU (Cho et al. 2014, in PyTorch's convention), blocks r, z, n of W_x (3H, D), W_h (3H, H)
-and of two biases b_x, b_h (3H,) each:
+GRU (Cho et al. 2014, in PyTorch's convention), blocks r, u, n (PyTorch's r, z, n) of
+W_x (3H, D), W_h (3H, H) and of two biases b_x, b_h (3H,) each:
 
     r_t = sigmoid(W_xr x_t + b_xr + W_hr h_{t-1} + b_hr)           reset gate
     u_t = sigmoid(W_xu x_t + b_xu + W_hu h_{t-1} + b_hu)           update gate

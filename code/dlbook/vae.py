@@ -260,7 +260,7 @@ def heldout_elbo(model: TorchVAE, X, *, n_samples: int = 10, seed: int = 0) -> f
     n_samples = check_int("n_samples", n_samples, minimum=1)
     param = next(model.parameters())
     X = torch.as_tensor(np.asarray(X), dtype=param.dtype, device=param.device)
-    generator = torch.Generator().manual_seed(seed)          # the same eps on any device
+    generator = torch_generator(seed)                        # the same eps on any device
     total = 0.0
     for _ in range(n_samples):
         eps = torch.randn(len(X), model.layers["mu"].out_features, generator=generator,
