@@ -6,8 +6,15 @@ from dlbook import gated_cells as gc
 from dlbook.gradcheck import check_gradients, relative_error
 
 SHAPES = [(1, 1, 1, 1), (1, 3, 2, 4), (4, 1, 3, 2), (7, 3, 2, 5), (12, 2, 4, 6)]  # T B D H
-FORWARD = {"lstm": gc.lstm_forward, "gru": gc.gru_forward}
 BACKWARD = {"lstm": gc.lstm_backward, "gru": gc.gru_backward}
+
+
+def hidden_states(cell, X, params, states):
+    """Hidden states H and the cache (the LSTM also returns its cell states)."""
+    if cell == "lstm":
+        (Hs, _), cache = gc.lstm_forward(X, params, *states)
+        return Hs, cache
+    return gc.gru_forward(X, params, *states)
 
 
 def setup(cell, T, B, D, H, seed=0):
@@ -24,16 +31,19 @@ def setup(cell, T, B, D, H, seed=0):
 @pytest.mark.parametrize("T, B, D, H", SHAPES, ids=str)
 def test_scratch_cell_and_its_gradients_equal_torch(cell, T, B, D, H):
     params, X, states, U = setup(cell, T, B, D, H)
-    Hs, cache = FORWARD[cell](X, params, *states)
+    Hs, cache = hidden_states(cell, X, params, states)
     grads, dX, *d_states = BACKWARD[cell](U, params, cache)
 
     twin = gc.torch_cell(cell, params)
     X_t = torch.tensor(X, requires_grad=True)
     states_t = [torch.tensor(s[None], requires_grad=True) for s in states]
-    Hs_t, _ = twin(X_t, tuple(states_t) if cell == "lstm" else states_t[0])
+    Hs_t, last_t = twin(X_t, tuple(states_t) if cell == "lstm" else states_t[0])
     (Hs_t * torch.from_numpy(U)).sum().backward()
 
     assert np.abs(Hs - Hs_t.detach().numpy()).max() < 1e-12
+    if cell == "lstm":                                   # the cell state too: c_T
+        Cs = gc.lstm_forward(X, params, *states)[0][1]
+        assert np.abs(Cs[-1] - last_t[1][0].detach().numpy()).max() < 1e-12
     torch_grads = gc.torch_cell_grads(cell, twin)
     assert set(grads) == set(torch_grads) == set(params)
     for name, g in grads.items():
@@ -48,9 +58,9 @@ def test_scratch_gradients_equal_finite_differences(cell):
     params, X, states, U = setup(cell, 5, 2, 3, 4, seed=1)
 
     def J():
-        return float((FORWARD[cell](X, params, *states)[0] * U).sum())
+        return float((hidden_states(cell, X, params, states)[0] * U).sum())
 
-    grads, dX, *d_states = BACKWARD[cell](U, params, FORWARD[cell](X, params, *states)[1])
+    grads, dX, *d_states = BACKWARD[cell](U, params, hidden_states(cell, X, params, states)[1])
     errors = check_gradients(J, params, grads)
     assert max(errors.values()) < 1e-6, errors
     inputs = {"X": X, **{f"state{k}": s for k, s in enumerate(states)}}
@@ -67,8 +77,8 @@ def test_lstm_cell_state_is_a_gated_sum():
     c0 = np.array([[0.3, -0.7]])
     for f_bias, i_bias, expected in [(-50.0, 50.0, np.tanh(0.5)), (50.0, -50.0, c0)]:
         params["b"][:] = [i_bias] * H + [f_bias] * H + [0.5] * H + [50.0] * H
-        _, (_, c) = gc.lstm_forward(np.zeros((3, 1, 1)), params, np.zeros((1, H)), c0)
-        assert np.allclose(c, expected)
+        (_, C), _ = gc.lstm_forward(np.zeros((3, 1, 1)), params, np.zeros((1, H)), c0)
+        assert np.allclose(C[-1], expected)
 
 
 @pytest.mark.parametrize("call, error, names", [

@@ -28,7 +28,8 @@ PyTorch calls the update gate z; the book writes u, because z is its latent vari
 The reset gate multiplies W_hn h_{t-1} + b_hn, after the bias, which is why the GRU
 keeps two biases where the LSTM needs only their sum.
 
-Each ``*_forward`` returns the hidden states and a cache; each ``*_backward`` takes the
+Each ``*_forward`` returns the states (the LSTM's are a pair, hidden and cell) and a
+cache; each ``*_backward`` takes the
 gradient reaching every h_t from outside the recurrence, dH: (T, B, H), and returns the
 gradients of the weights and of the inputs and initial state. Simplifications: one
 layer; the initial state is zeros unless given.
@@ -71,22 +72,24 @@ def check_cell_inputs(X, params, h0=None, c0=None) -> None:
 
 # ------------------------------------------------------------------------------ LSTM
 def lstm_forward(X, params, h0=None, c0=None):
-    """Hidden states H: (T, B, H) and the cache ``lstm_backward`` needs."""
+    """The states (H, C), hidden and cell, each (T, B, H), and the cache for
+    ``lstm_backward``: like ``torch.nn.LSTM``, the state is a pair."""
     check_cell_inputs(X, params, h0, c0)
     W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
     T, B, _ = X.shape
     n = W_h.shape[1]
     h = np.zeros((B, n)) if h0 is None else h0
     c = np.zeros((B, n)) if c0 is None else c0
-    Hs, cache = np.empty((T, B, n)), []
+    Hs, Cs, cache = np.empty((T, B, n)), np.empty((T, B, n)), []
     for t in range(T):
         a = X[t] @ W_x.T + h @ W_h.T + b                   # (B, 4H): i, f, g, omega
         i, f = sigmoid(a[:, :n]), sigmoid(a[:, n:2 * n])
         g, omega = np.tanh(a[:, 2 * n:3 * n]), sigmoid(a[:, 3 * n:])
-        cache.append((X[t], h, c, i, f, g, omega))
-        c = f * c + i * g                                   # keep some, write some
+        c_prev, h_prev = c, h
+        c = Cs[t] = f * c_prev + i * g                      # keep some, write some
         h = Hs[t] = omega * np.tanh(c)                      # show some
-    return Hs, (cache, c)
+        cache.append((X[t], h_prev, c_prev, c, i, f, g, omega))
+    return (Hs, Cs), cache
 
 
 def lstm_backward(dH, params, cache):
@@ -96,15 +99,13 @@ def lstm_backward(dH, params, cache):
     c_t = f_t * c_{t-1} + ..., which multiplies it by f_t, and the path through h_{t-1},
     which feeds every gate of step t.
     """
-    steps, _ = cache
     W_x, W_h = params["W_x"], params["W_h"]
     grads = {name: np.zeros_like(p) for name, p in params.items()}
-    dX = np.empty((len(steps), *steps[0][0].shape))
+    dX = np.empty((len(cache), *cache[0][0].shape))
     dh_next = np.zeros_like(dH[0])                      # dJ/dh_t through step t + 1
     dc_next = np.zeros_like(dH[0])                      # dJ/dc_t through step t + 1
-    for t in reversed(range(len(steps))):
-        x, h_prev, c_prev, i, f, g, omega = steps[t]
-        c = f * c_prev + i * g
+    for t in reversed(range(len(cache))):
+        x, h_prev, c_prev, c, i, f, g, omega = cache[t]
         dh = dH[t] + dh_next
         d_omega = dh * np.tanh(c)
         dc = dc_next + dh * omega * (1 - np.tanh(c) ** 2)
