@@ -1,12 +1,16 @@
 """Chapter 04's figures: scratch BPTT against torch.nn.RNN, and the long-memory table.
 
 Not a test. The speed is a ratio of medians measured in one process on the same sizes;
-the memory experiment repeats chapter 04's adding-problem runs over more lengths and
-seeds (a few minutes on a 2-core CPU).
+the memory experiment repeats chapter 04's adding-problem runs over more lengths, seeds
+and budgets (under 20 minutes on a 2-core CPU with the defaults).
 
-    python benchmarks/rnn.py [--repeat N] [--seeds K] [--lengths 8,16,...] [--steps S]
+    python benchmarks/rnn.py [--repeat N] [--seeds K] [--lengths 8,16,...]
+                             [--steps 300,1000] [--lr 1e-2] [--forget-bias 1]
+                             [--no-speed] [--save FILE]
 
-Prints tables, then all figures as JSON on the last line.
+Prints tables, then all figures as JSON on the last line. Chapter 04's table is
+``code/dlbook/assets/adding_problem.json``, written by ``--no-speed --save`` that path;
+``gated.shipped_memory_runs()`` loads it.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import argparse
 import json
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -57,36 +62,55 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3, help="seeds per memory run")
     parser.add_argument("--lengths", default="8,16,32,64,128",
                         help="adding-problem sequence lengths")
-    parser.add_argument("--steps", type=int, default=300,
-                        help="Adam steps per memory run (chapter 04 uses 300)")
+    parser.add_argument("--steps", default="300,1000",
+                        help="Adam steps per memory run, one table per budget "
+                             "(chapter 04 trains live with 300)")
+    parser.add_argument("--lr", type=float, default=1e-2, help="Adam's learning rate")
+    parser.add_argument("--forget-bias", type=float, default=1.0,
+                        help="the LSTM's initial forget-gate bias")
+    parser.add_argument("--no-speed", action="store_true", help="skip the timings")
+    parser.add_argument("--save", type=Path, help="write the memory runs as JSON here")
     args = parser.parse_args()
 
-    speeds = [speed(25, 1, 65, 100, 65, args.repeat),     # min-char-rnn's sizes
-              speed(25, 32, 65, 100, 65, args.repeat),
-              speed(50, 64, 8, 64, 8, args.repeat)]
+    sizes = [(25, 1, 65, 100, 65),      # min-char-rnn's sizes
+             (25, 32, 65, 100, 65), (50, 64, 8, 64, 8)]
+    speeds = [] if args.no_speed else [speed(*s, args.repeat) for s in sizes]
     for s in speeds:
         print(f"forward+backward {s['sizes']}: NumPy {s['numpy_ms']} ms, "
               f"torch.nn.RNN {s['torch_ms']} ms, ratio {s['numpy_over_torch']}")
 
     lengths = [int(v) for v in args.lengths.split(",")]
+    budgets = [int(v) for v in args.steps.split(",")]
     start = time.perf_counter()
-    rows = gated.memory_experiment(lengths, seeds=range(args.seeds), steps=args.steps)
+    rows = [dict(row, steps=steps) for steps in budgets
+            for row in gated.memory_experiment(lengths, seeds=range(args.seeds),
+                                               steps=steps, lr=args.lr,
+                                               forget_bias=args.forget_bias, progress=True)]
     minutes = (time.perf_counter() - start) / 60
-    print(f"\nadding problem, {args.seeds} seeds, {args.steps} steps, median test MSE (chance "
-          f"{gated.CHANCE_MSE:.3f}); {minutes:.1f} min")
-    print("length | " + " | ".join(f"{c:>6s}" for c in gated.CELLS))
-    table = {}
-    for T in lengths:
-        medians = {c: float(np.median([r["test_mse"] for r in rows
-                                       if r["cell"] == c and r["length"] == T]))
-                   for c in gated.CELLS}
-        table[T] = {c: round(v, 4) for c, v in medians.items()}
-        print(f"{T:6d} | " + " | ".join(f"{medians[c]:6.3f}" for c in gated.CELLS))
-    at_chance = {c: gated.first_length_at_chance(rows, c) for c in gated.CELLS}
-    print("first length at chance (median within 10% of chance):", at_chance)
-    print(json.dumps({"speed": speeds, "adding_median_mse": table,
-                      "first_length_at_chance": at_chance, "seeds": args.seeds,
-                      "steps": args.steps,
+    tables = {}
+    for steps in budgets:
+        runs = [r for r in rows if r["steps"] == steps]
+        print(f"\nadding problem, {args.seeds} seeds, {steps} steps: median test MSE "
+              f"(chance {gated.CHANCE_MSE:.3f})")
+        print("length | " + " | ".join(f"{c:>6s}" for c in gated.CELLS))
+        table = tables[steps] = {}
+        for T in lengths:
+            medians = {c: float(np.median([r["test_mse"] for r in runs
+                                           if r["cell"] == c and r["length"] == T]))
+                       for c in gated.CELLS}
+            table[T] = {c: round(v, 4) for c, v in medians.items()}
+            print(f"{T:6d} | " + " | ".join(f"{medians[c]:6.3f}" for c in gated.CELLS))
+        print("first length at chance (median within 10% of chance):",
+              {c: gated.first_length_at_chance(runs, c) for c in gated.CELLS})
+    print(f"{minutes:.1f} min")
+    if args.save:
+        header = {"seeds": args.seeds, "budgets": budgets, "lengths": lengths,
+                  "lr": args.lr, "forget_bias": args.forget_bias, "minutes": round(minutes, 1)}
+        lines = [json.dumps({k: np.round(v, 6).tolist() if isinstance(v, (float, list))
+                             else v for k, v in row.items()}) for row in rows]
+        args.save.write_text(json.dumps(header)[:-1] + ', "runs": [\n'
+                             + ",\n".join(lines) + "\n]}\n")   # a run per line
+    print(json.dumps({"speed": speeds, "adding_median_mse": tables, "seeds": args.seeds,
                       "minutes": round(minutes, 1)}))
 
 

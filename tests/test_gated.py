@@ -47,6 +47,9 @@ def test_memory_experiment_rows_and_no_global_side_effect():
                                     hidden_size=4)
     assert again[0] == rows[1]                                # a run depends on its seed only
     assert rows[0]["test_mse"] != rows[1]["test_mse"]        # and the seed matters
+    long = gated.memory_experiment([4], cells=("gru",), steps=45, n_test=50, hidden_size=4)[0]
+    curve = long["loss_per_20_steps"]                         # blocks of 20, 20 and 5 steps
+    assert len(curve) == 3 and long["final_train_loss"] == curve[-1]
 
 
 def test_first_length_at_chance_reads_the_median():

@@ -10,6 +10,8 @@ forget-gate bias set to 1, the usual remedy for an LSTM that forgets by default
 """
 from __future__ import annotations
 
+import json
+from importlib import resources
 from typing import Sequence
 
 import numpy as np
@@ -30,7 +32,8 @@ CHANCE_ACCURACY = 2 * TOLERANCE - TOLERANCE**2   # P(|U1 + U2 - 1| < 0.04), tria
 class SequenceRegressor(torch.nn.Module):
     """A recurrent cell (time first) and a linear readout of its last hidden state."""
 
-    def __init__(self, cell: str, input_size: int = 2, hidden_size: int = 32):
+    def __init__(self, cell: str, input_size: int = 2, hidden_size: int = 32,
+                 forget_bias: float = 1.0):
         super().__init__()
         self.cell = check_choice("cell", cell, CELLS)
         check_int("input_size", input_size, minimum=1)
@@ -39,7 +42,7 @@ class SequenceRegressor(torch.nn.Module):
         self.out = torch.nn.Linear(hidden_size, 1)
         if cell == "lstm":   # gate order i, f, g, o: start with the forget gate open
             with torch.no_grad():
-                self.rnn.bias_ih_l0[hidden_size:2 * hidden_size].fill_(1.0)
+                self.rnn.bias_ih_l0[hidden_size:2 * hidden_size].fill_(forget_bias)
                 self.rnn.bias_hh_l0[hidden_size:2 * hidden_size].zero_()
 
     def forward(self, X: torch.Tensor, y: torch.Tensor | None = None):
@@ -85,9 +88,10 @@ def train_on_adding(model: SequenceRegressor, length: int, *, steps: int = 300,
 
 def memory_experiment(lengths: Sequence[int], cells: Sequence[str] = tuple(CELLS), *,
                       seeds: Sequence[int] = (0,), hidden_size: int = 32, steps: int = 300,
-                      n_test: int = 1000, device: str | torch.device = "cpu",
-                      progress: bool = False) -> list[dict]:
-    """Train every cell at every length (and seed) with one budget; one row per run.
+                      lr: float = 1e-2, forget_bias: float = 1.0, n_test: int = 1000,
+                      device: str | torch.device = "cpu", progress: bool = False) -> list[dict]:
+    """Train every cell at every length (and seed) with one budget; one row per run,
+    with the training loss averaged over blocks of 20 steps.
 
     A run's seed sets its model's initial weights and its training batches; torch's
     global generator is left as it was.
@@ -97,13 +101,25 @@ def memory_experiment(lengths: Sequence[int], cells: Sequence[str] = tuple(CELLS
     for length, cell, seed in tqdm(runs, desc="runs", disable=not progress):
         X_test, y_test = make_adding_problem(n_test, length, seed=999_999)
         with seeded(seed):
-            model = SequenceRegressor(cell, hidden_size=hidden_size).to(device)
-        losses = train_on_adding(model, length, steps=steps, seed=seed)
+            model = SequenceRegressor(cell, hidden_size=hidden_size,
+                                      forget_bias=forget_bias).to(device)
+        losses = train_on_adding(model, length, steps=steps, lr=lr, seed=seed)
         error = heldout_error(model, X_test, y_test)
+        curve = [float(np.mean(losses[k:k + 20])) for k in range(0, len(losses), 20)]
         rows.append({"length": length, "cell": cell, "seed": seed, "test_mse": error["mse"],
-                     "accuracy": error["accuracy"],
-                     "final_train_loss": float(np.mean(losses[-20:]))})
+                     "accuracy": error["accuracy"], "final_train_loss": curve[-1],
+                     "loss_per_20_steps": curve})
     return rows
+
+
+def shipped_memory_runs() -> dict:
+    """The adding-problem runs shipped with the package, written by ``benchmarks/rnn.py
+    --no-speed --save``: every cell at lengths 8 to 128, three seeds, budgets of 300 and
+    1,000 steps (under 20 minutes on a 2-core CPU, too long for the chapter). Keys:
+    ``seeds``, ``budgets``, ``lengths``, ``lr``, ``forget_bias``, ``minutes`` and
+    ``runs``, rows of ``memory_experiment`` with their ``steps``."""
+    path = resources.files("dlbook") / "assets" / "adding_problem.json"
+    return json.loads(path.read_text())
 
 
 def first_length_at_chance(rows: list[dict], cell: str, margin: float = 0.9) -> int | None:
