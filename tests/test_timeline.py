@@ -33,23 +33,29 @@ def test_bad_events_are_refused():
         timeline.check_events([good._replace(start=2020, end=2019)])
     with pytest.raises(ValueError, match="no source"):
         timeline.check_events([good._replace(source="")])
+    with pytest.raises(ValueError, match="ongoing span has no end"):
+        timeline.check_events([good._replace(end=2022, ongoing=True)])
     with pytest.raises(ValueError, match="kind must be"):
         timeline.events_of("hobby")
 
 
 def test_timeline_draws_a_bar_per_span_and_a_dot_per_dated_item():
     ax = plotting.plot_timeline(timeline.EVENTS)
-    spans = [e for e in timeline.EVENTS if e.end is not None]
+    spans = [e for e in timeline.EVENTS if e.end is not None or e.ongoing]
     dots = [line for line in ax.lines if line.get_marker() == "o"]
     assert len(ax.patches) == len(spans)
     assert len(dots) == len(timeline.EVENTS) - len(spans)
+    ongoing = [bar for bar in ax.patches if bar.get_hatch()]     # drawn to the edge
+    assert len(ongoing) == sum(e.ongoing for e in timeline.EVENTS) >= 1
+    assert all(bar.get_x() + bar.get_width() == ax.get_xlim()[1] for bar in ongoing)
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert set(labels) == set(timeline.KINDS)
     matplotlib.pyplot.close(ax.figure)
 
 
 def test_every_compute_figure_cites_an_entry_of_the_bibliography():
-    assert all(run.source in BIB for run in compute.TRAINING_RUNS)
+    assert all(run.source in BIB for run in (*compute.TRAINING_RUNS,
+                                             compute.STUDY_LARGEST_RUN))
     assert all(source in BIB for _, source in compute.DOUBLING_MONTHS.values())
     years = [run.year for run in compute.TRAINING_RUNS]
     assert years == sorted(years)
@@ -65,3 +71,10 @@ def test_doubling_time_and_growth_factor_are_inverses():
         compute.doubling_time_months(0.5, 1.0)
     with pytest.raises(ValueError):
         compute.growth_factor(0.0, 1.0)
+
+
+def test_an_event_writes_its_years_as_a_span_an_open_span_or_a_year():
+    event = timeline.Event("position", 2017, 2022, "x", "karpathy_homepage")
+    assert event.years == "2017-2022"
+    assert event._replace(end=None, ongoing=True).years == "2017-"
+    assert event._replace(end=None).years == "2017"

@@ -3,7 +3,8 @@
 Two kinds of numbers, each with the ``references.bib`` key of the paper that states it:
 
 - ``TRAINING_RUNS``: the total training compute that a model's own paper reports, in
-  floating-point operations (FLOP), with the paper's publication date as a decimal year;
+  floating-point operations (FLOP), with the paper's publication date as a decimal year
+  (``STUDY_LARGEST_RUN``: the largest run of the 2012-2018 study, as it estimates it);
 - ``DOUBLING_MONTHS``: doubling times of the compute of notable training runs, as
   measured by studies of many runs.
 
@@ -28,6 +29,10 @@ TRAINING_RUNS = (
     TrainingRun("GPT-3 175B", 2020.41, 3.14e23, "brown2020gpt3"),        # Table D.1
     TrainingRun("Llama 3 405B", 2024.58, 3.8e25, "dubey2024llama3"),     # section 1
 )
+
+# The largest run in OpenAI's "AI and Compute": AlphaGo Zero (October 2017), about 1,860
+# petaflop/s-days = 1,860 * 1e15 * 86,400 FLOP; the study's 3.4-month trend ends there.
+STUDY_LARGEST_RUN = TrainingRun("AlphaGo Zero", 2017.8, 1.6e23, "amodei2018compute")
 
 # era -> (doubling time in months, source); Sevilla et al. measure 2010-2022 runs,
 # OpenAI's "AI and Compute" the largest runs from 2012 to 2018.

@@ -269,7 +269,8 @@ TIMELINE_COLORS = {"education": "#93c5fd", "position": "#fca5a5", "research": "#
 
 
 def plot_timeline(events, ax=None, first_year: int = 2004, last_year: int = 2027):
-    """One lane per kind of event (timeline.KINDS): spans as bars, dated items as dots.
+    """One lane per kind of event (timeline.KINDS): spans as bars (hatched to the edge
+    when ongoing), dated items as dots.
 
     Items of the same lane and year are spread across that year, and their labels cycle
     through four heights (two above the lane, two below) so that neighbours stay legible.
@@ -283,12 +284,14 @@ def plot_timeline(events, ax=None, first_year: int = 2004, last_year: int = 2027
     for row, kind in enumerate(reversed(lanes)):
         y, color = row * spacing, TIMELINE_COLORS[kind]
         items = events_of(kind, events)
-        dated = [e for e in items if e.end is None]
-        for event in (e for e in items if e.end is not None):
-            ax.barh(y, event.end - event.start, left=event.start, height=0.55, color=color,
-                    edgecolor="#374151", linewidth=0.6)
-            ax.text((event.start + event.end) / 2, y, event.label, ha="center",
-                    va="center", fontsize=7.5)
+        dated = [e for e in items if e.end is None and not e.ongoing]
+        for event in (e for e in items if e.end is not None or e.ongoing):
+            end = last_year if event.ongoing else event.end     # no known end: to the edge
+            ax.barh(y, end - event.start, left=event.start, height=0.55, color=color,
+                    edgecolor="#374151", linewidth=0.6, hatch="//" if event.ongoing else None)
+            label = f"{event.label} ({event.start}-)" if event.ongoing else event.label
+            ax.text((event.start + end) / 2, y, label, ha="center", va="center",
+                    fontsize=7.5, bbox={"color": "white", "pad": 0.5} if event.ongoing else None)
         for i, event in enumerate(dated):
             same_year = [e for e in dated if e.start == event.start]
             x = event.start + (same_year.index(event) + 1) / (len(same_year) + 1)

@@ -7,7 +7,10 @@ the figure from this table, and the tests check that every key exists, so a fact
 enter the figure without a citation.
 
 Dates are years, as the sources give them; where a span's end is a month within a year
-(Tesla, 2017 to July 2022) the year is used.
+(Tesla, 2017 to July 2022) the year is used. The PhD runs to 2016, the date of the thesis
+(August 2016), so it overlaps OpenAI's founding in December 2015. A span that no source
+ends (Eureka Labs) is ``ongoing``; a move that only news reports date is labelled
+"(reported)".
 """
 from __future__ import annotations
 
@@ -22,18 +25,24 @@ class Event(NamedTuple):
     end: int | None
     label: str
     source: str
+    ongoing: bool = False     # a span with no known end: drawn to the figure's edge
+
+    @property
+    def years(self) -> str:
+        """'2017-2022' for a span, '2024-' for an ongoing one, '2015' for a dated item."""
+        return f"{self.start}-{self.end or ''}" if self.end or self.ongoing else str(self.start)
 
 
 EVENTS = (
     # education and positions: spans (his homepage lists them)
     Event("education", 2005, 2009, "BSc, U. of Toronto", "karpathy_homepage"),
     Event("education", 2009, 2011, "MSc, UBC", "karpathy_homepage"),
-    Event("education", 2011, 2015, "PhD, Stanford", "karpathy2016thesis"),
+    Event("education", 2011, 2016, "PhD, Stanford", "karpathy2016thesis"),
     Event("position", 2015, 2017, "OpenAI", "openai2015introducing"),
     Event("position", 2017, 2022, "Tesla, Director of AI", "karpathy_homepage"),
     Event("position", 2023, 2024, "OpenAI", "karpathy_homepage"),
-    Event("position", 2024, 2026, "Eureka Labs", "eurekalabs2024"),
-    Event("position", 2026, None, "Anthropic (reported)", "aiwire2026karpathy"),
+    Event("position", 2024, None, "Eureka Labs", "eurekalabs2024", ongoing=True),
+    Event("position", 2026, None, "Anthropic (reported, May 2026)", "aiwire2026karpathy"),
     # research papers he wrote or co-wrote
     Event("research", 2014, None, "video CNNs", "karpathy2014video"),
     Event("research", 2015, None, "captioning", "karpathy2015alignments"),
@@ -42,7 +51,7 @@ EVENTS = (
     Event("research", 2017, None, "PixelCNN++", "salimans2017pixelcnnpp"),
     Event("research", 2017, None, "World of Bits", "shi2017wob"),
     # courses
-    Event("teaching", 2015, None, "CS231n", "cs231n2016lecture1"),
+    Event("teaching", 2015, None, "CS231n", "karpathy_homepage"),
     Event("teaching", 2022, None, "Zero to Hero", "karpathy2022zerotohero"),
     # open-source code
     Event("code", 2015, None, "char-rnn", "karpathy2015charrnn"),
@@ -67,6 +76,8 @@ def check_events(events=EVENTS) -> tuple[Event, ...]:
             raise ValueError(f"{event.label!r}: start must be a year, got {event.start!r}")
         if event.end is not None and event.end < event.start:
             raise ValueError(f"{event.label!r}: ends ({event.end}) before it starts")
+        if event.ongoing and event.end is not None:
+            raise ValueError(f"{event.label!r}: an ongoing span has no end, got {event.end}")
         if not event.source:
             raise ValueError(f"{event.label!r} has no source")
     return tuple(events)
