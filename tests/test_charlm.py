@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from dlbook import charlm, data, rnn
+from dlbook import charlm, data, rnn, training
 
 
 def test_vocabulary_round_trip_and_unknown_characters():
@@ -85,13 +85,12 @@ def test_training_budget_is_seconds_or_steps():
         charlm.train_char_model(model, ids)
 
 
-def test_scratch_rnn_learns_characters_and_is_scored_with_the_state_carried():
+def test_min_char_rnn_training_learns_and_is_scored_with_the_state_carried():
     rng = np.random.default_rng(0)
     ids = np.tile(rng.integers(0, 5, size=7), 300)   # a repeating 7-character pattern
     model = rnn.RNN(5, 16, 5, seed=0)
     before = charlm.scratch_rnn_loss(model, ids, streams=10)
-    losses = charlm.train_scratch_rnn(model, ids, steps=200, seq_len=10, batch_size=8,
-                                      lr=0.3)
+    losses = charlm.train_min_char_rnn(model, ids, steps=200, streams=8, seq_len=10, lr=0.1)
     assert len(losses) == 200 and np.mean(losses[-10:]) < 0.2 * np.mean(losses[:10])
     after = charlm.scratch_rnn_loss(model, ids, streams=10)
     assert after < 0.2 * min(before, math.log(5))
@@ -99,6 +98,68 @@ def test_scratch_rnn_learns_characters_and_is_scored_with_the_state_carried():
     x = ids[:2090].reshape(10, -1).T
     y = ids[1:2091].reshape(10, -1).T
     assert after == pytest.approx(model.forward(np.eye(5)[x], y)[1])
+
+
+def test_consecutive_windows_continue_each_stream_and_flag_the_restart():
+    ids = np.arange(103)
+    windows = charlm.consecutive_windows(ids, streams=4, seq_len=5)   # slices of 25
+    seen = [next(windows) for _ in range(6)]
+    x0, y0, restart0 = seen[0]
+    assert x0.shape == (5, 4) and restart0 and np.array_equal(y0, x0 + 1)
+    assert np.array_equal(x0[:, 1], np.arange(25, 30))                # stream 1's start
+    x1, _, restart1 = seen[1]
+    assert not restart1 and np.array_equal(x1[0], x0[-1] + 1)        # picks up where it ended
+    assert [r for _, _, r in seen] == [True, False, False, False, False, True]
+    with pytest.raises(ValueError, match="too short"):
+        next(charlm.consecutive_windows(ids, streams=50, seq_len=5))
+
+
+def test_adagrad_divides_each_step_by_the_root_of_its_squared_gradients():
+    params, memory = {"w": np.array([1.0, 1.0])}, {"w": np.zeros(2)}
+    for g in ([3.0, 0.5], [4.0, 0.5]):
+        training.adagrad_step(params, {"w": np.array(g)}, memory, lr=0.1)
+    assert np.allclose(memory["w"], [25.0, 0.5])
+    assert np.allclose(params["w"], [1 - 0.1 * (3 / 3 + 4 / 5),
+                                     1 - 0.1 * (0.5 / 0.5 + 0.5 / np.sqrt(0.5))])
+
+
+def test_stateful_lstm_training_carries_the_state_across_windows():
+    """A text whose next character depends on one 20 characters back: windows of 5 from
+    a zero state cannot learn it; carried state can."""
+    rng = np.random.default_rng(0)
+    period = rng.integers(0, 4, size=20)
+    ids = np.tile(period, 400)
+    scores = {}
+    for stateful in (False, True):
+        torch.manual_seed(0)
+        model = charlm.CharLSTM(4, hidden_size=32, embedding_size=8)
+        charlm.train_char_model(model, ids, steps=300, seq_len=5, batch_size=16, lr=1e-2,
+                                stateful=stateful)
+        scores[stateful] = charlm.evaluate(model, ids, streams=4)
+    assert scores[True] < 0.3 < scores[False]
+
+
+def test_windowed_evaluation_reads_every_window_from_a_zero_state():
+    torch.manual_seed(0)
+    model = charlm.CharLSTM(5, hidden_size=8, embedding_size=4)
+    ids = np.random.default_rng(1).integers(0, 5, 400)
+    loss = charlm.evaluate_windows(model, ids, seq_len=10, windows=30, batch_size=7, seed=3)
+    starts = np.random.default_rng(3).integers(0, len(ids) - 11, 30)
+    with torch.no_grad():
+        expected = np.mean([model(torch.from_numpy(ids[s:s + 10, None]),
+                                  torch.from_numpy(ids[s + 1:s + 11, None]))[1].item()
+                            for s in starts])
+    assert loss == pytest.approx(expected, rel=1e-5)
+
+
+def test_on_step_is_called_after_every_update():
+    model = charlm.CharLSTM(3, hidden_size=4, embedding_size=2)
+    calls = []
+    charlm.train_char_model(model, np.array([0, 1, 2] * 50), steps=4, seq_len=5,
+                            batch_size=2, on_step=calls.append)
+    assert calls == [1, 2, 3, 4]
+    assert len(charlm.train_char_model(model, np.array([0, 1, 2] * 50), steps=3, seq_len=5,
+                                       batch_size=2)["losses"]) == 3
 
 
 def test_coloured_text_escapes_html_and_checks_lengths():
@@ -109,3 +170,12 @@ def test_coloured_text_escapes_html_and_checks_lengths():
     assert "rgba(220,38,38,1.00)" in out and "rgba(37,99,235,0.50)" in out
     with pytest.raises(ValueError, match="one value per character"):
         coloured_text_html("abc", [1.0, 2.0])
+
+
+def test_min_char_rnn_training_takes_a_budget_of_steps_or_seconds():
+    model = rnn.RNN(3, 4, 3, seed=0)
+    ids = np.array([0, 1, 2] * 100)
+    assert len(charlm.train_min_char_rnn(model, ids, steps=5, streams=2, seq_len=4)) == 5
+    assert len(charlm.train_min_char_rnn(model, ids, seconds=0.05, streams=2, seq_len=4)) >= 1
+    with pytest.raises(ValueError, match="exactly one budget"):
+        charlm.train_min_char_rnn(model, ids, steps=5, seconds=1.0)

@@ -1,10 +1,14 @@
 """Character-level language models of tiny Shakespeare (chapter 08).
 
-Baselines that count (unigram, bigram), the chapter-04 NumPy RNN trained on characters
-in the spirit of Karpathy's min-char-rnn, and a PyTorch LSTM, the model of his char-rnn.
-Losses are in nats per character on the validation split (the last 10% of the file),
-evaluated on all of it. ``train_char_model`` trains for a wall-clock budget, because on
-a CPU the number of updates per second, not the width, is what limits a one-minute run.
+Baselines that count (unigram, bigram; longer contexts in ``ngram``), chapter 04's NumPy
+RNN trained as Karpathy's min-char-rnn trains it, and a PyTorch LSTM, the model of his
+char-rnn. Losses are in nats per character on the validation split (the last 10% of the
+file), under two protocols: ``evaluate`` reads all of it with the state carried,
+``evaluate_windows`` averages over random windows read from a zero state, as nanoGPT
+does. Training reads random windows from a zero state or, ``stateful``, consecutive
+windows with the state carried (``consecutive_windows``). ``train_char_model`` can train
+for a wall-clock budget, because on a CPU the number of updates per second, not the
+width, is what limits a one-minute run.
 
 Device convention: every function runs on the device of the model's parameters, moves
 its inputs there, and hands back NumPy arrays, floats or strings.
@@ -13,13 +17,14 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Callable
 
 import numpy as np
 import torch
 
 from ._checks import check_float, check_int
-from .rnn import RNN, clip_gradients
-from .training import sgd_step, update
+from .rnn import RNN
+from .training import adagrad_step, update
 from .utils import numpy_rng, torch_generator
 
 
@@ -82,11 +87,13 @@ class CharLSTM(torch.nn.Module):
         (T, B), their mean cross-entropy. Every call starts from a zero state, as
         training on independent windows does."""
         logits, _ = self.run(idx)
-        if targets is None:
-            return logits, None
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                                 targets.reshape(-1))
-        return logits, loss
+        return logits, None if targets is None else cross_entropy(logits, targets)
+
+
+def cross_entropy(logits: torch.Tensor, targets: torch.Tensor, reduction: str = "mean"):
+    """Nats per character of logits (T, B, vocab) against the next characters (T, B)."""
+    return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                             targets.reshape(-1), reduction=reduction)
 
 
 def _windows(ids: np.ndarray, starts: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
@@ -94,65 +101,123 @@ def _windows(ids: np.ndarray, starts: np.ndarray, length: int) -> tuple[np.ndarr
     return ids[rows], ids[rows + 1]                               # inputs, next characters
 
 
-def train_char_model(model: CharLSTM, train_ids, *, seconds: float | None = None,
-                     steps: int | None = None, seq_len: int = 32, batch_size: int = 32,
-                     lr: float = 1e-2, seed: int = 0, val_ids=None,
-                     eval_every: float | None = None) -> dict:
-    """Adam on random windows, the learning rate decayed linearly to 5% over the budget.
+def _streams(ids, streams: int) -> tuple[np.ndarray, np.ndarray]:
+    """ids cut into ``streams`` contiguous slices read side by side: inputs and next
+    characters, each (length, streams), column j the j-th slice of the text."""
+    ids = np.asarray(ids)
+    n = (len(ids) - 1) // streams * streams
+    return ids[:n].reshape(streams, -1).T, ids[1:n + 1].reshape(streams, -1).T
 
-    The budget is either wall-clock ``seconds`` of training (the benchmark's measure) or
-    a fixed number of ``steps`` (reproducible, for the chapter). Returns steps, seconds
-    and, if ``val_ids`` and ``eval_every`` (seconds) are given, the validation loss
-    against elapsed training seconds (evaluation time excluded).
-    """
+
+def consecutive_windows(ids, streams: int, seq_len: int):
+    """Endless (x, y, restart): window after window of every stream, each window (seq_len,
+    streams) continuing where the last one ended, so a model can carry its state from one
+    to the next (truncated BPTT, chapter 04). ``restart`` is True when the streams begin
+    again from their starts, where a carried state must be reset."""
+    x_all, y_all = _streams(ids, streams)
+    if len(x_all) < seq_len:
+        raise ValueError(f"the text is too short for {streams} streams of {seq_len} characters")
+    while True:
+        for k in range(0, len(x_all) - seq_len + 1, seq_len):
+            yield x_all[k:k + seq_len], y_all[k:k + seq_len], k == 0
+
+
+def _budget(seconds: float | None, steps: int | None) -> tuple[float | None, int | None]:
+    """A training budget: wall-clock seconds of training, or a number of steps."""
     if (seconds is None) == (steps is None):
         raise ValueError("give exactly one budget: seconds or steps")
     if seconds is not None:
-        seconds = check_float("seconds", seconds, minimum=0.0, strict=True)
-    else:
-        steps = check_int("steps", steps, minimum=1)
+        return check_float("seconds", seconds, minimum=0.0, strict=True), None
+    return None, check_int("steps", steps, minimum=1)
+
+
+def train_char_model(model: CharLSTM, train_ids, *, seconds: float | None = None,
+                     steps: int | None = None, seq_len: int = 32, batch_size: int = 32,
+                     lr: float = 1e-2, stateful: bool = False, seed: int = 0,
+                     val_ids=None, eval_every: float | None = None,
+                     on_step: Callable[[int], None] | None = None) -> dict:
+    """Adam with clipping, the learning rate decayed linearly to 5% over the budget.
+
+    Stateless (the default), every step reads ``batch_size`` windows at random places,
+    each from a zero state. ``stateful`` reads the text as ``batch_size`` streams in
+    consecutive windows and carries the LSTM's state from each window into the next,
+    without gradient, as char-rnn does: truncated BPTT (chapter 04).
+
+    The budget is either wall-clock ``seconds`` of training (the benchmark's measure) or
+    a fixed number of ``steps`` (reproducible, for the chapter). Returns steps, seconds,
+    the training loss of every step and, if ``val_ids`` and ``eval_every`` (seconds) are
+    given, the validation loss against elapsed training seconds. ``on_step(step)`` is called after every update,
+    outside the timed part, e.g. to record a validation curve or samples.
+    """
+    seconds, steps = _budget(seconds, steps)
     seq_len = check_int("seq_len", seq_len, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     lr = check_float("lr", lr, minimum=0.0, strict=True)
     train_ids = np.asarray(train_ids)
     rng = numpy_rng(seed)
+    windows = consecutive_windows(train_ids, batch_size, seq_len) if stateful else None
     device = _device(model)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    curve, done, trained, next_eval = [], 0, 0.0, eval_every
+    losses, curve, done, trained, next_eval, state = [], [], 0, 0.0, eval_every, None
     while (trained < seconds) if steps is None else (done < steps):
         start = time.perf_counter()
         progress = trained / seconds if steps is None else done / steps
         for group in opt.param_groups:          # linear decay to 5% over the budget
             group["lr"] = lr * (1.0 - 0.95 * progress)
-        x, y = _windows(train_ids, rng.integers(0, len(train_ids) - seq_len - 1, batch_size),
-                        seq_len)
-        _, loss = model(torch.from_numpy(x).to(device), torch.from_numpy(y).to(device))
-        update(opt, loss, clip=1.0)
+        if stateful:
+            x, y, restart = next(windows)
+            state = None if restart else tuple(s.detach() for s in state)   # no gradient
+        else:                                   # random windows, each from zeros
+            state = None
+            x, y = _windows(train_ids, rng.integers(0, len(train_ids) - seq_len - 1,
+                                                    batch_size), seq_len)
+        logits, state = model.run(torch.from_numpy(x).to(device), state)
+        losses.append(update(opt, cross_entropy(logits, torch.from_numpy(y).to(device)),
+                             clip=1.0))
         done += 1
         trained += time.perf_counter() - start
         if val_ids is not None and eval_every and trained >= next_eval:
             curve.append((round(trained, 2), evaluate(model, val_ids)))
             next_eval += eval_every
-    return {"steps": done, "seconds": trained, "curve": curve}
+        if on_step is not None:
+            on_step(done)
+    return {"steps": done, "seconds": trained, "losses": losses, "curve": curve}
 
 
 @torch.no_grad()
 def evaluate(model: CharLSTM, ids, streams: int = 100, chunk: int = 200) -> float:
-    """Nats per character over all of ``ids``: ``streams`` parallel slices, each read
-    from its start with the state carried across chunks."""
+    """Nats per character over all of ``ids``, the state carried: ``streams`` parallel
+    slices, each read from its start with the state carried across chunks. Every
+    character but the first few of each slice is predicted with a long history."""
     model.eval()
-    ids = torch.as_tensor(np.asarray(ids), device=_device(model))
-    n = (len(ids) - 1) // streams * streams
-    x = ids[:n].view(streams, -1).T                                 # (T, streams)
-    y = ids[1:n + 1].view(streams, -1).T
+    x, y = (torch.as_tensor(a, device=_device(model)) for a in _streams(ids, streams))
     total, state = 0.0, None
     for k in range(0, x.shape[0], chunk):
         logits, state = model.run(x[k:k + chunk], state)
-        total = total + torch.nn.functional.cross_entropy(    # summed on the device
-            logits.reshape(-1, logits.shape[-1]), y[k:k + chunk].reshape(-1),
-            reduction="sum")
+        total = total + cross_entropy(logits, y[k:k + chunk], reduction="sum")  # on device
     model.train()
     return float(total) / x.numel()
+
+
+@torch.no_grad()
+def evaluate_windows(model: CharLSTM, ids, *, seq_len: int = 64, windows: int = 2000,
+                     batch_size: int = 200, seed: int = 0) -> float:
+    """Nats per character in nanoGPT's protocol: ``windows`` windows of ``seq_len``
+    characters at random places, each read from a zero state, the loss averaged over
+    every position of every window. Early positions see little history, so this is
+    higher than ``evaluate`` for a model that can use a long one."""
+    seq_len = check_int("seq_len", seq_len, minimum=1)
+    windows = check_int("windows", windows, minimum=1)
+    ids = np.asarray(ids)
+    starts = numpy_rng(seed).integers(0, len(ids) - seq_len - 1, windows)
+    model.eval()
+    total = 0.0
+    for k in range(0, windows, batch_size):
+        x, y = (torch.from_numpy(a).to(_device(model))
+                for a in _windows(ids, starts[k:k + batch_size], seq_len))
+        total = total + cross_entropy(model.run(x)[0], y, reduction="sum")
+    model.train()
+    return float(total) / (windows * seq_len)
 
 
 def _check_sampling(prime: str, length: int, temperature: float) -> None:
@@ -197,35 +262,38 @@ def cell_states(model: CharLSTM, vocab: Vocab, text: str) -> np.ndarray:
     return torch.stack(states).cpu().numpy()
 
 
-def train_scratch_rnn(model: RNN, train_ids, *, steps: int, seq_len: int = 25,
-                      batch_size: int = 32, lr: float = 0.1, clip: float = 5.0,
-                      seed: int = 0) -> list[float]:
-    """Chapter 04's NumPy RNN as a character model: one-hot inputs, BPTT over windows of
-    ``seq_len`` characters, SGD with clipping (min-char-rnn's sizes by default)."""
-    steps = check_int("steps", steps, minimum=1)
+def train_min_char_rnn(model: RNN, train_ids, *, steps: int | None = None,
+                       seconds: float | None = None, streams: int = 32, seq_len: int = 25,
+                       lr: float = 0.1, clip: float = 5.0) -> list[float]:
+    """Chapter 04's NumPy RNN trained as min-char-rnn trains it: one-hot inputs, windows
+    of ``seq_len`` characters read consecutively, the hidden state carried from each
+    window into the next (truncated BPTT), every gradient entry clipped to [-clip, clip],
+    and Adagrad. min-char-rnn reads one stream; ``streams`` read side by side make a
+    batch, for speed. The budget is ``steps`` or wall-clock ``seconds``, as for
+    ``train_char_model``. Returns the training loss of every step."""
+    seconds, steps = _budget(seconds, steps)
     lr = check_float("lr", lr, minimum=0.0, strict=True)
+    clip = check_float("clip", clip, minimum=0.0, strict=True)
     K = model.sizes[2]
-    rng = numpy_rng(seed)
-    train_ids = np.asarray(train_ids)
-    losses = []
-    for _ in range(steps):
-        x, y = _windows(train_ids, rng.integers(0, len(train_ids) - seq_len - 1, batch_size),
-                        seq_len)
-        _, J = model.forward(np.eye(K)[x], y)                       # one-hot: (T, B, K)
-        grads = model.backward()
-        clip_gradients(grads, clip)
-        sgd_step(model.params, grads, lr)
+    memory = {name: np.zeros_like(p) for name, p in model.params.items()}
+    windows = consecutive_windows(train_ids, streams, seq_len)
+    h, losses, start = None, [], time.perf_counter()
+    while (time.perf_counter() - start < seconds) if steps is None else (len(losses) < steps):
+        x, y, restart = next(windows)
+        _, J = model.forward(np.eye(K)[x], y, None if restart else h)   # one-hot (T, B, K)
+        grads = model.backward()                 # back to this window's start only
+        for g in grads.values():
+            np.clip(g, -clip, clip, out=g)
+        adagrad_step(model.params, grads, memory, lr)
+        h = model.h_last                         # carried on, as a constant
         losses.append(J)
     return losses
 
 
 def scratch_rnn_loss(model: RNN, ids, streams: int = 100) -> float:
     """Nats per character of the NumPy RNN over all of ``ids``, state carried along."""
-    ids = np.asarray(ids)
-    K = model.sizes[2]
-    n = (len(ids) - 1) // streams * streams
-    x, y = ids[:n].reshape(streams, -1).T, ids[1:n + 1].reshape(streams, -1).T
-    _, J = model.forward(np.eye(K)[x], y)
+    x, y = _streams(ids, streams)
+    _, J = model.forward(np.eye(model.sizes[2])[x], y)
     return float(J)
 
 

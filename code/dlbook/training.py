@@ -1,7 +1,7 @@
 """The update step every training loop of the book shares (chapters 03-08).
 
-NumPy models are updated by ``sgd_step`` from the gradients their own ``backward``
-returns; that loop is the lesson, so each chapter writes it out. PyTorch models follow
+NumPy models are updated by ``sgd_step`` (or min-char-rnn's ``adagrad_step``) from the
+gradients their own ``backward`` returns; that loop is the lesson, so each chapter writes it out. PyTorch models follow
 makemore's interface, ``forward(x, targets=None) -> (output, loss)``, so one function,
 ``update``, performs the step of every torch loop: clear the old gradients,
 backpropagate, optionally clip, step. ``minibatches`` is the shuffled pass over a fixed
@@ -18,6 +18,16 @@ def sgd_step(params: dict[str, np.ndarray], grads: dict[str, np.ndarray],
     """Gradient descent, in place: theta <- theta - lr * dJ/dtheta (chapter 03, eq-update)."""
     for name, g in grads.items():
         params[name] -= lr * g
+
+
+def adagrad_step(params: dict[str, np.ndarray], grads: dict[str, np.ndarray],
+                 memory: dict[str, np.ndarray], lr: float) -> None:
+    """Adagrad, in place, as min-char-rnn updates: every weight divides its step by the
+    root of the sum of its own squared gradients so far (``memory``, which starts at 0),
+    so weights that have received large gradients take smaller steps."""
+    for name, g in grads.items():
+        memory[name] += g * g
+        params[name] -= lr * g / np.sqrt(memory[name] + 1e-8)
 
 
 def update(optimizer: torch.optim.Optimizer, loss: torch.Tensor,
