@@ -150,6 +150,9 @@ def test_windowed_evaluation_reads_every_window_from_a_zero_state():
                                   torch.from_numpy(ids[s + 1:s + 11, None]))[1].item()
                             for s in starts])
     assert loss == pytest.approx(expected, rel=1e-5)
+    by_position = charlm.evaluate_windows(model, ids, seq_len=10, windows=30, batch_size=7,
+                                          seed=3, per_position=True)
+    assert by_position.shape == (10,) and by_position.mean() == pytest.approx(loss, rel=1e-5)
 
 
 def test_on_step_is_called_after_every_update():

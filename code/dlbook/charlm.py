@@ -201,23 +201,26 @@ def evaluate(model: CharLSTM, ids, streams: int = 100, chunk: int = 200) -> floa
 
 @torch.no_grad()
 def evaluate_windows(model: CharLSTM, ids, *, seq_len: int = 64, windows: int = 2000,
-                     batch_size: int = 200, seed: int = 0) -> float:
+                     batch_size: int = 200, seed: int = 0, per_position: bool = False):
     """Nats per character in nanoGPT's protocol: ``windows`` windows of ``seq_len``
     characters at random places, each read from a zero state, the loss averaged over
     every position of every window. Early positions see little history, so this is
-    higher than ``evaluate`` for a model that can use a long one."""
+    higher than ``evaluate`` for a model that can use a long one; ``per_position``
+    returns the mean loss at each position of a window instead, (seq_len,)."""
     seq_len = check_int("seq_len", seq_len, minimum=1)
     windows = check_int("windows", windows, minimum=1)
     ids = np.asarray(ids)
     starts = numpy_rng(seed).integers(0, len(ids) - seq_len - 1, windows)
     model.eval()
-    total = 0.0
+    total = torch.zeros(seq_len, device=_device(model))
     for k in range(0, windows, batch_size):
         x, y = (torch.from_numpy(a).to(_device(model))
                 for a in _windows(ids, starts[k:k + batch_size], seq_len))
-        total = total + cross_entropy(model.run(x)[0], y, reduction="sum")
+        loss = cross_entropy(model.run(x)[0], y, reduction="none").reshape(seq_len, -1)
+        total += loss.sum(dim=1)                                    # per position
     model.train()
-    return float(total) / (windows * seq_len)
+    return (total / windows).cpu().numpy() if per_position else float(total.sum()) / (
+        windows * seq_len)
 
 
 def _check_sampling(prime: str, length: int, temperature: float) -> None:
