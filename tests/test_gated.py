@@ -70,3 +70,10 @@ def test_first_length_at_chance_reads_the_median():
 def test_bad_input_raises_an_error_naming_the_argument(call, error, names):
     with pytest.raises(error, match=names):
         call()
+
+
+def test_forget_bias_sets_the_lstm_forget_gate_and_is_checked():
+    model = gated.SequenceRegressor("lstm", hidden_size=3, forget_bias=2.5)
+    assert torch.equal(model.rnn.bias_ih_l0[3:6], torch.full((3,), 2.5))
+    with pytest.raises(TypeError, match="forget_bias"):
+        gated.SequenceRegressor("lstm", forget_bias="open")

@@ -146,8 +146,9 @@ def train_char_model(model: CharLSTM, train_ids, *, seconds: float | None = None
     The budget is either wall-clock ``seconds`` of training (the benchmark's measure) or
     a fixed number of ``steps`` (reproducible, for the chapter). Returns steps, seconds,
     the training loss of every step and, if ``val_ids`` and ``eval_every`` (seconds) are
-    given, the validation loss against elapsed training seconds. ``on_step(step)`` is called after every update,
-    outside the timed part, e.g. to record a validation curve or samples.
+    given, the validation loss against elapsed training seconds. ``on_step(step)`` is
+    called after every update, outside the timed part, e.g. to record a validation curve
+    or samples.
     """
     seconds, steps = _budget(seconds, steps)
     seq_len = check_int("seq_len", seq_len, minimum=1)

@@ -38,6 +38,7 @@ class SequenceRegressor(torch.nn.Module):
         self.cell = check_choice("cell", cell, CELLS)
         check_int("input_size", input_size, minimum=1)
         check_int("hidden_size", hidden_size, minimum=1)
+        forget_bias = check_float("forget_bias", forget_bias)
         self.rnn = CELLS[cell](input_size, hidden_size)
         self.out = torch.nn.Linear(hidden_size, 1)
         if cell == "lstm":   # gate order i, f, g, o: start with the forget gate open

@@ -4,9 +4,9 @@ The strongest of the classic count-based language models (Kneser & Ney 1995, in 
 interpolated form that Chen & Goodman 1999 found best). For a context h of n - 1
 characters and a next character c,
 
-    P(c | h) = max(N(h c) - d, 0) / N(h .)  +  d * T(h) / N(h .) * P(c | h')
+    P(c | h) = max(N(h c) - d, 0) / N(h .)  +  d * N1+(h .) / N(h .) * P(c | h')
 
-where h' drops the oldest character of h, N counts, T(h) is the number of distinct
+where h' drops the oldest character of h, N counts, N1+(h .) is the number of distinct
 characters seen after h, and d = 0.75 is subtracted from every seen count to pay for the
 unseen ones. At the highest order N is the ordinary count; at the lower orders it is the
 *continuation* count, the number of distinct characters seen before h' c, because a
@@ -66,7 +66,7 @@ class KneserNey:
                                           return_counts=True)
             contexts, first = np.unique(grams // self.V, return_index=True)
             totals = np.add.reduceat(counts, first)               # N(h .) per context
-            types = np.diff(np.append(first, len(grams)))         # T(h) per context
+            types = np.diff(np.append(first, len(grams)))         # N1+(h .) per context
             self.tables[k] = (grams, counts, contexts, totals, types)
 
     def log_probs(self, ids) -> np.ndarray:
