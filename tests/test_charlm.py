@@ -182,3 +182,16 @@ def test_min_char_rnn_training_takes_a_budget_of_steps_or_seconds():
     assert len(charlm.train_min_char_rnn(model, ids, seconds=0.05, streams=2, seq_len=4)) >= 1
     with pytest.raises(ValueError, match="exactly one budget"):
         charlm.train_min_char_rnn(model, ids, steps=5, seconds=1.0)
+
+
+def test_next_char_log_probs_are_in_text_order_and_average_to_the_loss():
+    torch.manual_seed(0)
+    model = charlm.CharLSTM(5, hidden_size=8, embedding_size=4)
+    ids = np.random.default_rng(2).integers(0, 5, 203)
+    lp = charlm.next_char_log_probs(model, ids, streams=4, chunk=7)
+    assert lp.shape == (200,)                                  # (203 - 1) // 4 * 4
+    assert -lp.mean() == pytest.approx(charlm.evaluate(model, ids, streams=4, chunk=7), rel=1e-5)
+    with torch.no_grad():                                      # stream 1 = ids[50:101]
+        logits, _ = model.run(torch.from_numpy(ids[50:100, None]))
+    expected = torch.log_softmax(logits[:, 0], -1)[torch.arange(50), ids[51:101]]
+    assert np.allclose(lp[50:100], expected.numpy(), atol=1e-5)

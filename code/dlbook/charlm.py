@@ -201,6 +201,21 @@ def evaluate(model: CharLSTM, ids, streams: int = 100, chunk: int = 200) -> floa
 
 
 @torch.no_grad()
+def next_char_log_probs(model: CharLSTM, ids, streams: int = 100, chunk: int = 200):
+    """log p(ids[i + 1] | the text before it) for i = 0, ..., n - 1, in the text's order,
+    read as ``evaluate`` reads it (``streams`` slices, state carried); its mean is minus
+    ``evaluate``'s loss. For comparing or mixing models position by position."""
+    model.eval()
+    x, y = (torch.as_tensor(a, device=_device(model)) for a in _streams(ids, streams))
+    out, state = [], None
+    for k in range(0, x.shape[0], chunk):
+        logits, state = model.run(x[k:k + chunk], state)
+        out.append(torch.log_softmax(logits, -1).gather(-1, y[k:k + chunk, :, None])[..., 0])
+    model.train()
+    return torch.cat(out).T.reshape(-1).cpu().numpy()           # stream by stream = text order
+
+
+@torch.no_grad()
 def evaluate_windows(model: CharLSTM, ids, *, seq_len: int = 64, windows: int = 2000,
                      batch_size: int = 200, seed: int = 0, per_position: bool = False):
     """Nats per character in nanoGPT's protocol: ``windows`` windows of ``seq_len``
