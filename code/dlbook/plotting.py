@@ -289,14 +289,17 @@ def plot_timeline(events, ax=None, first_year: int = 2004, last_year: int = 2027
             end = last_year if event.ongoing else event.end     # no known end: to the edge
             ax.barh(y, end - event.start, left=event.start, height=0.55, color=color,
                     edgecolor="#374151", linewidth=0.6, hatch="//" if event.ongoing else None)
-            label = f"{event.label} ({event.start}-)" if event.ongoing else event.label
-            ax.text((event.start + end) / 2, y, label, ha="center", va="center",
-                    fontsize=7.5, bbox={"color": "white", "pad": 0.5} if event.ongoing else None)
+            if event.ongoing:   # label at the start, clear of dated items further along
+                ax.text(event.start + 0.15, y, event.label, ha="left", va="center",
+                        fontsize=7.5, bbox={"color": "white", "pad": 0.5})
+            else:
+                ax.text((event.start + end) / 2, y, event.label, ha="center", va="center",
+                        fontsize=7.5)
         for i, event in enumerate(dated):
             same_year = [e for e in dated if e.start == event.start]
             x = event.start + (same_year.index(event) + 1) / (len(same_year) + 1)
             dy = offsets[i % len(offsets)]
-            ax.plot(x, y, "o", color=color, ms=6)
+            ax.plot(x, y, "o", color=color, ms=7, mec="white", mew=1.2, zorder=3)  # over bars
             ax.plot([x, x], [y, y + dy * 0.8], color=color, lw=0.6)
             ax.text(x, y + dy, event.label, ha="center", va="bottom" if dy > 0 else "top",
                     fontsize=7, color="#111827")
