@@ -80,9 +80,10 @@ class KneserNey:
         for k in range(1, n + 1):
             grams, counts, contexts, totals, types = self.tables[k]
             gram = _codes(ids[n - k:], k, self.V)                 # context (k-1) + target
+            context = gram // self.V
             seen = _lookup(grams, counts, gram).astype(float)
-            total = _lookup(contexts, totals, gram // self.V).astype(float)
-            n_types = _lookup(contexts, types, gram // self.V)
+            total = _lookup(contexts, totals, context).astype(float)
+            n_types = _lookup(contexts, types, context)
             known = total > 0                                     # else keep the lower order
             safe = np.where(known, total, 1.0)
             p = np.where(known, (np.maximum(seen - self.d, 0.0) + self.d * n_types * p) / safe,

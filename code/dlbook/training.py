@@ -4,8 +4,8 @@ NumPy models are updated by ``sgd_step`` (or min-char-rnn's ``adagrad_step``) fr
 gradients their own ``backward`` returns; that loop is the lesson, so each chapter writes
 it out. PyTorch models follow makemore's interface, ``forward(x, targets=None) ->
 (output, loss)``, so one function, ``update``, performs the step of every torch loop:
-clear the old gradients, backpropagate, optionally clip, step. ``minibatches`` is the shuffled pass over a fixed
-data set that the epoch-based loops share.
+clear the old gradients, backpropagate, optionally clip, step. ``minibatches`` is the
+shuffled pass over a fixed data set that the epoch-based loops share.
 """
 from __future__ import annotations
 
