@@ -70,6 +70,72 @@ def test_config_checks_and_latent_shapes():
     assert replace(c, latent="gaussian").latent_dim == 2 and c.latent == "mixture"
 
 
+def test_grid_benchmark_and_its_scale():
+    centres, std = gan_training.BENCHMARKS["grid"]
+    assert centres.shape == (25, 2) and std == 0.05
+    assert sorted(set(centres[:, 0])) == [-4, -2, 0, 2, 4]
+    assert len(np.unique(centres, axis=0)) == 25
+    # the pooled per-coordinate standard deviation of samples from each mixture
+    for name, expected in [("ring", np.sqrt(0.5 + 0.01 ** 2)), ("grid", np.sqrt(8 + 0.05 ** 2))]:
+        assert gan_training.mixture_scale(*gan_training.BENCHMARKS[name]) == \
+            pytest.approx(expected)
+    X = centres[np.arange(20000) % 25] + std * np.random.default_rng(0).standard_normal((20000, 2))
+    assert X.std(axis=0).mean() == pytest.approx(np.sqrt(8.0025), rel=0.01)
+    m = gan_training.mode_metrics(X, "grid")
+    assert m["modes"] == 25 and m["high_quality"] == pytest.approx(1 - np.exp(-4.5), abs=0.003)
+    with pytest.raises(ValueError, match="unknown benchmark"):
+        gan_training.mode_metrics(X, "spiral")
+
+
+def test_critic_loss_of_a_linear_critic():
+    """D(x) = w . x has gradient w everywhere: loss = w . (mean fake - mean real)
+    + lambda (|w| - 1)^2, whatever the interpolation points."""
+    import torch
+
+    w = torch.tensor([[3.0], [4.0]])                       # |w| = 5
+
+    def critic(x):
+        return x @ w
+
+    real, fake = torch.randn(64, 2), torch.randn(64, 2) + 1
+    expected = (fake.mean(0) - real.mean(0)) @ w[:, 0] + 0.1 * (5 - 1) ** 2
+    assert gan_training.critic_loss(critic, real, fake, gp_weight=0.1).item() == \
+        pytest.approx(expected.item(), rel=1e-5)
+    # packed in pairs, the gradient has 4 entries (3, 4, 3, 4): norm sqrt(50)
+    w = torch.tensor([[3.0], [4.0], [3.0], [4.0]])
+    loss = gan_training.critic_loss(critic, real, fake, pack=2, gp_weight=1.0)
+    assert loss.item() == pytest.approx(
+        ((fake - real).reshape(-1, 4).mean(0) @ w[:, 0]).item() + (np.sqrt(50) - 1) ** 2,
+        rel=1e-5)
+
+
+def test_wgan_gp_trains_on_the_grid_and_rescales_its_players():
+    import torch
+
+    config = GANConfig(objective="wgan-gp", latent="gaussian", pack=1, d_steps=2,
+                       steps=30, batch_size=32, hidden=16)
+    run = gan_training.train_gan(config, data="grid", seed=0, snapshot_every=10,
+                                 n_snapshot=50)
+    assert np.isfinite(run.losses).all()
+    scale = np.sqrt(8.0025)
+    assert run.generator[-1].factor.item() == pytest.approx(scale)
+    assert run.discriminator[0].factor.item() == pytest.approx(1 / scale)
+    history = gan_training.quality_history(run, "grid")
+    assert history["step"] == [10, 20, 30]
+    assert history["loss_d"][0] == pytest.approx(run.losses[0:10, 0].mean(), abs=1e-4)
+    again = gan_training.train_gan(config, data="grid", seed=0, snapshot_every=10,
+                                   n_snapshot=50)
+    assert np.array_equal(again.losses, run.losses)       # the penalty's draws are seeded
+    again.snapshots = again.snapshots[:1]
+    plain = gan_training.train_gan(replace(config, standardise=False), data="grid", seed=0)
+    assert isinstance(plain.generator, torch.nn.Sequential) and \
+        not isinstance(plain.generator[-1], gan_training.Rescale)
+    with pytest.raises(ValueError, match="fewer than 2 snapshots"):
+        gan_training.quality_history(again, "grid")
+    with pytest.raises(ValueError, match="unknown objective"):
+        GANConfig(objective="hinge")
+
+
 # ----------------------------------------------------------------------- training
 def test_losses_against_an_undecided_discriminator():
     """D(x) = 1/2 everywhere: L_D = 2 log 2, and L_G = log 2 (non-saturating) or
@@ -139,21 +205,29 @@ def test_gan_on_an_array_outputs_in_the_unit_interval():
         gan_training.train_gan({"steps": 10})
 
 
-def test_saved_benchmark_figures_match_the_ablation_table():
-    """The chapter's table is read from this file: it must cover the current variants."""
+def test_saved_benchmark_figures_match_the_tables():
+    """The chapter's tables are read from this file: it must cover the current rows."""
     figures = gan_training.benchmark_figures()
-    assert list(figures["ablation"]) == list(gan_training.ABLATION)
-    recipe = figures["recipe"]
-    assert len(recipe["runs"]) == 5
-    assert recipe["mean_modes"] == np.mean([r["modes"] for r in recipe["runs"]])
+    for benchmark in gan_training.BENCHMARKS:
+        rows = figures[benchmark]
+        assert list(rows["ablation"]) == list(gan_training.ABLATION[benchmark])
+        for name in gan_training.COMPARISON:
+            assert len(rows[name]["runs"]) == 5
+            assert rows[name]["mean_modes"] == np.mean([r["modes"] for r in rows[name]["runs"]])
+            history = rows[name]["runs"][0]["history"]
+            assert history["step"][-1] == gan_training.COMPARISON[name].steps
+            assert len(set(map(len, history.values()))) == 1
 
 
 def test_shipped_generators_are_the_ones_the_chapter_describes():
-    runs = gan_training.load_ring_generators()
+    runs = gan_training.load_generators()
     assert set(runs) == set(gan_training.SHIPPED)
-    for name, run in runs.items():
-        assert run.config == gan_training.ABLATION[gan_training.SHIPPED[name]]
+    for name, (benchmark, row) in gan_training.SHIPPED.items():
+        rows = gan_training.COMPARISON | gan_training.ABLATION[benchmark]
+        assert runs[name].config == rows[row]
     mixture = ring_metrics(runs["mixture"].sample(2500))
     gaussian = ring_metrics(runs["gaussian"].sample(2500))
     assert mixture["modes"] == 8 and mixture["high_quality"] > 0.98
     assert gaussian["high_quality"] < mixture["high_quality"] - 0.05    # the trails
+    grid = gan_training.mode_metrics(runs["grid"].sample(2500), "grid")
+    assert grid["modes"] == 25 and grid["high_quality"] > 0.95

@@ -19,7 +19,7 @@ Modules (one per model family, NumPy and PyTorch versions side by side):
 - ``forecast``: time-ordered splits, baselines and a GRU forecaster (chapter 07)
 - ``charlm``: character-level models of tiny Shakespeare, baselines to LSTM (chapter 08)
 - ``gan``: the GAN's value function and optimal discriminator (chapter 06)
-- ``gan_training``: MLP GANs on the ring and on digits, the ablation recipe (chapter 06)
+- ``gan_training``: MLP GANs on two Gaussian mixtures and on digits, WGAN-GP (chapter 06)
 - ``timeline``: Karpathy's career and work as a sourced table (chapter 01)
 - ``compute``: published training-compute figures and doubling times (chapter 11)
 - ``plotting``: figure helpers; ``animations``: training as slider players;

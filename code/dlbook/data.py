@@ -85,6 +85,16 @@ def ring_centres(n_modes: int = 8, radius: float = 1.0) -> np.ndarray:
     return radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
 
 
+def grid_centres(n_side: int = 5, spacing: float = 2.0) -> np.ndarray:
+    """The centres of an ``n_side`` x ``n_side`` grid, spaced ``spacing`` apart and centred
+    on the origin, shape (n_side**2, 2). The defaults are the 25-Gaussian grid of VEEGAN
+    and PacGAN: centres at (i, j) for i, j in {-4, -2, 0, 2, 4}."""
+    n_side = check_int("n_side", n_side, minimum=1)
+    spacing = check_float("spacing", spacing, minimum=0.0, strict=True)
+    axis = spacing * (np.arange(n_side) - (n_side - 1) / 2)
+    return np.stack(np.meshgrid(axis, axis, indexing="ij"), axis=-1).reshape(-1, 2)
+
+
 def make_ring(n_samples: int, n_modes: int = 8, radius: float = 1.0, std: float = 0.01,
               seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Samples from an equal mixture of Gaussians on a ring.

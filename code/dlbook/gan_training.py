@@ -1,9 +1,11 @@
-"""GANs of multilayer perceptrons in PyTorch: the 8-Gaussian ring and digits (chapter 06).
+"""GANs of multilayer perceptrons in PyTorch: two mixtures of Gaussians and digits (chapter 06).
 
-One training loop serves every variant in the chapter's ablation. The ingredients, each
-switched by a field of ``GANConfig``:
+The mixtures are the two standard mode-collapse benchmarks (``BENCHMARKS``): 8 Gaussians
+on a ring and 25 on a 5 x 5 grid. One training loop serves every variant in the chapter's
+ablation. The ingredients, each switched by a field of ``GANConfig``:
 
-- the non-saturating generator loss (Goodfellow et al. 2014), always on;
+- the objective: the GAN of Goodfellow et al. (2014) with the non-saturating generator
+  loss, or the Wasserstein GAN with gradient penalty (WGAN-GP, Gulrajani et al. 2017);
 - packing (PacGAN, Lin et al. 2018): the discriminator judges ``pack`` samples at once,
   concatenated, so a generator that repeats itself is easy to spot;
 - a learning rate that decays linearly to 2% of its start over the run;
@@ -13,29 +15,33 @@ switched by a field of ``GANConfig``:
   z it must leave a trail of samples between separated modes; a discrete code lets it
   jump (chapter 06 explains the argument and shows the trails).
 
-The ring metrics follow VEEGAN (Srivastava et al. 2017) and PacGAN: a sample is high
-quality if it lies within 3 standard deviations of its nearest centre; a mode is captured
-if it is the nearest centre of at least one high-quality sample.
+The metrics follow VEEGAN (Srivastava et al. 2017) and PacGAN: a sample is high quality
+if it lies within 3 standard deviations of its nearest centre; a mode is captured if it
+is the nearest centre of at least one high-quality sample.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import trange
 
-from ._checks import check_array, check_choice, check_float, check_int
-from .data import ring_centres
+from ._checks import check_array, check_choice, check_float, check_fraction, check_int
+from .data import grid_centres, ring_centres
 from .gan import GENERATOR_LOSSES
 from .training import update
 from .utils import seeded, torch_generator
 
 LATENTS = ("gaussian", "mixture")
+OBJECTIVES = ("gan", "wgan-gp")
 RING_STD = 0.01
+# name -> (centres, standard deviation of every component); equal weights
+BENCHMARKS = {"ring": (ring_centres(), RING_STD), "grid": (grid_centres(), 0.05)}
 
 
 # ------------------------------------------------------------------------ metrics
@@ -62,6 +68,12 @@ def ring_metrics(samples, centres=None, std: float = RING_STD) -> dict:
             "counts": counts.tolist(), "spread": spread}
 
 
+def mode_metrics(samples, benchmark: str = "ring") -> dict:
+    """``ring_metrics`` with the centres and standard deviation of a named benchmark."""
+    centres, std = BENCHMARKS[check_choice("benchmark", benchmark, BENCHMARKS)]
+    return ring_metrics(samples, centres, std)
+
+
 # ------------------------------------------------------------------------- models
 def relu_mlp(sizes, out: nn.Module | None = None) -> nn.Sequential:
     """Linear layers of the given sizes with ReLU between them (and ``out`` at the end)."""
@@ -77,30 +89,36 @@ def relu_mlp(sizes, out: nn.Module | None = None) -> nn.Sequential:
 
 @dataclass
 class GANConfig:
-    """A GAN recipe. The defaults are the chapter's recipe for the ring."""
+    """A GAN recipe. The defaults are the chapter's recipe, the same for both benchmarks."""
     steps: int = 6000
-    batch_size: int = 512
+    batch_size: int = 256
     lr_g: float = 5e-4
     lr_d: float = 5e-4
+    beta2: float = 0.999           # Adam's second-moment decay (beta1 is 0.5)
     d_steps: int = 1               # discriminator updates per generator update
     pack: int = 2                  # 1 = an ordinary discriminator
     decay: bool = True             # linear learning-rate decay to 2%
     latent: str = "mixture"
     noise_dim: int = 2
-    n_components: int = 16         # mixture latent only
+    n_components: int = 128        # mixture latent only
     noise_std: float = 0.1         # mixture latent only: the Gaussian part's scale
-    hidden: int = 128
+    hidden: int = 192
     depth: int = 2                 # hidden layers in each player
-    generator_loss: str = "non-saturating"
+    standardise: bool = True       # benchmark mixtures: players work in units of the data's std
+    generator_loss: str = "non-saturating"     # objective "gan" only
+    objective: str = "gan"
+    gp_weight: float = 0.1         # objective "wgan-gp" only: the penalty's lambda
 
     def __post_init__(self):
         for name in ("steps", "batch_size", "d_steps", "pack", "noise_dim",
                      "n_components", "hidden", "depth"):
             check_int(name, getattr(self, name), minimum=1)
-        for name in ("lr_g", "lr_d", "noise_std"):
+        for name in ("lr_g", "lr_d", "noise_std", "gp_weight"):
             check_float(name, getattr(self, name), minimum=0.0, strict=True)
+        check_fraction("beta2", self.beta2)
         check_choice("latent", self.latent, LATENTS)
         check_choice("generator_loss", self.generator_loss, GENERATOR_LOSSES)
+        check_choice("objective", self.objective, OBJECTIVES)
 
     @property
     def latent_dim(self) -> int:
@@ -142,11 +160,39 @@ class GANRun:
         return self.generator(self.sample_latent(check_int("n", n, minimum=1))).cpu().numpy()
 
 
+def quality_history(run: GANRun, benchmark: str = "ring") -> dict:
+    """The run's losses beside its sample quality, at every snapshot after the first.
+
+    For each snapshot step t: the mean of L_D and of L_G over the steps since the last
+    snapshot, and ``mode_metrics`` of the snapshot's samples (a fixed latent batch). A
+    run trained with ``snapshot_every`` > 0 and ``n_snapshot`` = 2500 scores like the
+    benchmark. Lists, ready for JSON."""
+    if len(run.snapshots) < 2:
+        raise ValueError("the run has fewer than 2 snapshots; train it with snapshot_every > 0")
+    history = {"step": [], "loss_d": [], "loss_g": [], "modes": [], "high_quality": []}
+    for (start, _), (step, samples) in zip(run.snapshots[:-1], run.snapshots[1:]):
+        m = mode_metrics(samples, benchmark)
+        loss_d, loss_g = run.losses[start:step].mean(axis=0)
+        for key, value in [("step", step), ("loss_d", round(float(loss_d), 4)),
+                           ("loss_g", round(float(loss_g), 4)), ("modes", m["modes"]),
+                           ("high_quality", round(m["high_quality"], 4))]:
+            history[key].append(value)
+    return history
+
+
 def ring_sampler(generator: torch.Generator, std: float = RING_STD,
                  device: str | torch.device = "cpu"):
     """Real data: fresh draws from the 8-Gaussian ring at every call (an endless dataset),
     made with the CPU ``generator`` and moved to ``device``."""
-    centres = torch.tensor(ring_centres(), dtype=torch.float32)
+    return mixture_sampler(ring_centres(), std, generator, device)
+
+
+def mixture_sampler(centres, std: float, generator: torch.Generator,
+                    device: str | torch.device = "cpu"):
+    """Real data: fresh draws from an equal mixture of Gaussians with these ``centres``
+    and standard deviation ``std``, made with the CPU ``generator``, moved to ``device``."""
+    centres = torch.tensor(check_array("centres", centres, ndim=2), dtype=torch.float32)
+    std = check_float("std", std, minimum=0.0, strict=True)
 
     def sample(n: int) -> torch.Tensor:
         k = torch.randint(0, len(centres), (n,), generator=generator)
@@ -164,12 +210,40 @@ def dataset_sampler(X, generator: torch.Generator, device: str | torch.device = 
     return sample
 
 
-def build_players(config: GANConfig, dim: int = 2, out: nn.Module | None = None):
+class Rescale(nn.Module):
+    """Multiplies its input by a fixed number (a buffer, so it is saved with the model)."""
+
+    def __init__(self, factor: float):
+        super().__init__()
+        self.register_buffer("factor", torch.tensor(float(factor)))
+
+    def forward(self, x):
+        return x * self.factor
+
+
+def mixture_scale(centres, std: float) -> float:
+    """The standard deviation of one coordinate of the equal mixture, pooled over the
+    coordinates: sqrt(mean squared distance of the centres from their mean / dim + std^2).
+    0.707 for the ring, 2.83 for the grid."""
+    centres = check_array("centres", centres, ndim=2)
+    spread = ((centres - centres.mean(axis=0)) ** 2).sum(axis=1).mean() / centres.shape[1]
+    return float(np.sqrt(spread + std ** 2))
+
+
+def build_players(config: GANConfig, dim: int = 2, out: nn.Module | None = None,
+                  scale: float = 1.0):
     """The generator (latent -> data, with ``out`` on top) and the discriminator
-    (``pack`` data points -> one logit), both ``depth`` hidden ReLU layers wide ``hidden``."""
+    (``pack`` data points -> one logit), both ``depth`` hidden ReLU layers wide ``hidden``.
+
+    With ``scale`` != 1 both players work in standardised units: G's last layer is
+    multiplied by ``scale`` and D's input divided by it, so that a mixture spread over
+    +-4 (the grid) looks to the networks like one spread over +-1.4, and the same
+    learning rates suit both benchmarks."""
     c = config
     G = relu_mlp([c.latent_dim] + [c.hidden] * c.depth + [dim], out)
     D = relu_mlp([dim * c.pack] + [c.hidden] * c.depth + [1])
+    if scale != 1.0:
+        G, D = nn.Sequential(G, Rescale(scale)), nn.Sequential(Rescale(1 / scale), D)
     return G, D
 
 
@@ -194,24 +268,50 @@ def generator_loss(D, fake: torch.Tensor, pack: int = 1,
     return -bce(s_fake, torch.zeros_like(s_fake))                  # log(1 - D(G(z)))
 
 
-def gan_step(G, D, opt_g, opt_d, sample_real, sample_latent, c: GANConfig):
+def critic_loss(D, real: torch.Tensor, fake: torch.Tensor, pack: int = 1,
+                gp_weight: float = 0.1, generator: torch.Generator | None = None):
+    """WGAN-GP's critic loss (eq-wgan-gp): mean D(G(z)) - mean D(x) + lambda times the
+    mean of (||grad D(x_hat)|| - 1)^2 at points x_hat on random segments between real
+    and fake inputs. The penalty keeps D close to 1-Lipschitz, so that the first two
+    terms estimate the Wasserstein distance. The mixing weights come from ``generator``."""
+    real = real.reshape(-1, real.shape[1] * pack)
+    fake = fake.reshape(-1, fake.shape[1] * pack)
+    t = torch.rand(len(real), 1, generator=generator).to(real.device)
+    x_hat = (t * real + (1 - t) * fake).requires_grad_(True)
+    grad, = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
+    penalty = ((grad.norm(dim=1) - 1) ** 2).mean()
+    return D(fake).mean() - D(real).mean() + gp_weight * penalty
+
+
+def gan_step(G, D, opt_g, opt_d, sample_real, sample_latent, c: GANConfig,
+             generator: torch.Generator | None = None):
     """One step of the game: ``d_steps`` updates of D on a real and a fake batch, then
-    one update of G through the updated D. Returns (L_D, L_G) as floats."""
+    one update of G through the updated D. Returns (L_D, L_G) as floats. With the
+    WGAN-GP objective D is the critic and G's loss is -mean D(G(z)); ``generator``
+    draws the penalty's mixing weights."""
     n = c.batch_size * c.pack
     for _ in range(c.d_steps):
         real = sample_real(n)
         with torch.no_grad():                    # D's step leaves G alone
             fake = G(sample_latent(n))
-        loss_d = update(opt_d, discriminator_loss(D, real, fake, c.pack))
+        if c.objective == "wgan-gp":
+            loss = critic_loss(D, real, fake, c.pack, c.gp_weight, generator)
+        else:
+            loss = discriminator_loss(D, real, fake, c.pack)
+        loss_d = update(opt_d, loss)
     fake = G(sample_latent(n))                   # a fresh batch, with gradients into G
-    loss_g = update(opt_g, generator_loss(D, fake, c.pack, c.generator_loss))
-    return loss_d, loss_g
+    if c.objective == "wgan-gp":
+        loss = -D(fake.reshape(-1, fake.shape[1] * c.pack)).mean()
+    else:
+        loss = generator_loss(D, fake, c.pack, c.generator_loss)
+    return loss_d, update(opt_g, loss)
 
 
 def train_gan(config: GANConfig | None = None, *, data=None, seed: int = 0,
               snapshot_every: int = 0, n_snapshot: int = 1000,
               device: str | torch.device = "cpu", progress: bool = False) -> GANRun:
-    """Train a GAN on the ring (``data=None``) or on the rows of an array ``data``.
+    """Train a GAN on a benchmark mixture (``data`` ``"ring"``, the default, or
+    ``"grid"``) or on the rows of an array ``data``.
 
     Each step is ``gan_step``; both players use Adam with beta1 = 0.5 (Radford et al.
     2016). With ``snapshot_every`` > 0 the run keeps ``n_snapshot`` generated samples
@@ -227,8 +327,11 @@ def train_gan(config: GANConfig | None = None, *, data=None, seed: int = 0,
     snapshot_every = check_int("snapshot_every", snapshot_every, minimum=0)
     device = torch.device(device)
     rng = torch_generator(seed)
-    if data is None:
-        sample_real, dim, out = ring_sampler(rng, device=device), 2, None
+    scale = 1.0
+    if data is None or isinstance(data, str):
+        centres, std = BENCHMARKS[check_choice("data", data or "ring", BENCHMARKS)]
+        sample_real, dim, out = mixture_sampler(centres, std, rng, device), 2, None
+        scale = mixture_scale(centres, std) if config.standardise else 1.0
     else:
         data = check_array("data", data, ndim=2)
         if data.min() < 0 or data.max() > 1:
@@ -238,11 +341,11 @@ def train_gan(config: GANConfig | None = None, *, data=None, seed: int = 0,
                                  nn.Sigmoid())
     c = config
     with seeded(seed):
-        G, D = build_players(c, dim, out)
+        G, D = build_players(c, dim, out, scale)
     G, D = G.to(device), D.to(device)
     sample_latent = LatentSampler(c, rng, device)
-    opt_g = torch.optim.Adam(G.parameters(), lr=c.lr_g, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(D.parameters(), lr=c.lr_d, betas=(0.5, 0.999))
+    opt_g = torch.optim.Adam(G.parameters(), lr=c.lr_g, betas=(0.5, c.beta2))
+    opt_d = torch.optim.Adam(D.parameters(), lr=c.lr_d, betas=(0.5, c.beta2))
     schedules = [torch.optim.lr_scheduler.LambdaLR(
         opt, lambda k: max(0.02, 1.0 - k / c.steps) if c.decay else 1.0)
         for opt in (opt_g, opt_d)]
@@ -252,7 +355,7 @@ def train_gan(config: GANConfig | None = None, *, data=None, seed: int = 0,
         if fixed_z is not None and step % snapshot_every == 0:
             with torch.no_grad():
                 snapshots.append((step, G(fixed_z).cpu().numpy()))
-        losses[step] = gan_step(G, D, opt_g, opt_d, sample_real, sample_latent, c)
+        losses[step] = gan_step(G, D, opt_g, opt_d, sample_real, sample_latent, c, rng)
         for schedule in schedules:
             schedule.step()
     if fixed_z is not None:
@@ -261,40 +364,66 @@ def train_gan(config: GANConfig | None = None, *, data=None, seed: int = 0,
     return GANRun(G, sample_latent, D, c, losses, snapshots)
 
 
-# The chapter's ablation: each row adds one ingredient to the one above; the last rows
-# take one back out of the recipe, or change the mixture's size.
+# The comparison of chapter 06, on both benchmarks with 5 seeds: the recipe (the
+# defaults of GANConfig) and WGAN-GP with Gulrajani et al.'s settings for 2-D toy data
+# (critic steps 5, lambda 0.1, Adam 1e-4 with betas 0.5 and 0.9), given as many steps
+# as take about the recipe's time.
+WGAN_GP = GANConfig(objective="wgan-gp", latent="gaussian", pack=1, decay=False,
+                    d_steps=5, lr_g=1e-4, lr_d=1e-4, beta2=0.9, gp_weight=0.1, steps=1000)
+COMPARISON = {"recipe": GANConfig(), "WGAN-GP": WGAN_GP}
+
+# The chapter's ablations: on the ring each of the first four rows adds one ingredient
+# to the one above and the last rows take one back out of the recipe; the grid repeats
+# the rows that tell the most there.
 VANILLA = GANConfig(pack=1, decay=False, latent="gaussian")
 ABLATION = {
-    "vanilla GAN": VANILLA,
-    "+ packing (PacGAN2)": replace(VANILLA, pack=2),
-    "+ learning-rate decay": replace(VANILLA, pack=2, decay=True),
-    "+ mixture latent (recipe)": GANConfig(),
-    "recipe without packing": GANConfig(pack=1),
-    "recipe without decay": GANConfig(decay=False),
-    "recipe, 8 components": GANConfig(n_components=8),
-    "recipe, 64 components": GANConfig(n_components=64),
+    "ring": {
+        "vanilla GAN": VANILLA,
+        "+ packing (PacGAN2)": replace(VANILLA, pack=2),
+        "+ learning-rate decay": replace(VANILLA, pack=2, decay=True),
+        "+ mixture latent (recipe)": GANConfig(),
+        "recipe without packing": GANConfig(pack=1),
+        "recipe without decay": GANConfig(decay=False),
+        "recipe without standardising": GANConfig(standardise=False),
+        "recipe, 16 components": GANConfig(n_components=16),
+    },
+    "grid": {
+        "vanilla GAN": VANILLA,
+        "+ packing and decay": replace(VANILLA, pack=2, decay=True),
+        "recipe without packing": GANConfig(pack=1),
+        "recipe without standardising": GANConfig(standardise=False),
+        "recipe, 16 components": GANConfig(n_components=16),
+        "recipe, 128 units, batches of 512": GANConfig(hidden=128, batch_size=512),
+    },
 }
 
-# The two ring generators the chapter loads: seed 0 of these rows of the benchmark.
-SHIPPED = {"gaussian": "+ learning-rate decay", "mixture": "+ mixture latent (recipe)"}
+# The generators the chapter loads: seed 0 of these (benchmark, row) pairs.
+SHIPPED = {"gaussian": ("ring", "+ learning-rate decay"), "mixture": ("ring", "recipe"),
+           "grid": ("grid", "recipe")}
 
 
-def save_generators(runs: dict[str, GANRun], path) -> None:
-    """Store generators with their configs (plain types and tensors only)."""
-    torch.save({name: {"config": asdict(run.config), "state": run.generator.state_dict()}
-                for name, run in runs.items()}, path)
+def save_generators(runs: dict[str, tuple[str, GANRun]], path, update: bool = False) -> None:
+    """Store generators, each under its name with its benchmark and config (plain types
+    and tensors only). With ``update`` the file's other generators are kept."""
+    stored = torch.load(path, weights_only=True) if update and Path(path).exists() else {}
+    stored |= {name: {"benchmark": benchmark, "config": asdict(run.config),
+                      "state": run.generator.state_dict()}
+               for name, (benchmark, run) in runs.items()}
+    torch.save(stored, path)
 
 
-def load_ring_generators() -> dict[str, GANRun]:
-    """The ring generators shipped with the package (``benchmarks/gan_ring.py``
-    ``--save-generators``), as runs without a discriminator or history."""
-    path = resources.files("dlbook") / "assets" / "ring_generators.pt"
+def load_generators() -> dict[str, GANRun]:
+    """The generators shipped with the package (``benchmarks/gan_modes.py``
+    ``--save-generators``), by the names of ``SHIPPED``, as runs without a
+    discriminator or history. Each samples its latents with a generator seeded 0."""
+    path = resources.files("dlbook") / "assets" / "gan_generators.pt"
     with resources.as_file(path) as file:
         stored = torch.load(file, weights_only=True)
     runs = {}
     for name, item in stored.items():
         config = GANConfig(**item["config"])
-        G, _ = build_players(config)
+        scale = mixture_scale(*BENCHMARKS[item["benchmark"]]) if config.standardise else 1.0
+        G, _ = build_players(config, scale=scale)
         G.load_state_dict(item["state"])
         G.eval()
         runs[name] = GANRun(G, LatentSampler(config, torch_generator(0)),
@@ -303,7 +432,7 @@ def load_ring_generators() -> dict[str, GANRun]:
 
 
 def benchmark_figures() -> dict:
-    """The figures of ``benchmarks/gan_ring.py --ablation`` as shipped with the package
-    (the chapter's ablation table: 5 seeds of the recipe take minutes, not seconds)."""
-    path = resources.files("dlbook") / "assets" / "gan_ring.json"
+    """The figures of ``benchmarks/gan_modes.py --ablation`` as shipped with the package
+    (the chapter's tables: 5 seeds of each row take minutes, not seconds)."""
+    path = resources.files("dlbook") / "assets" / "gan_modes.json"
     return json.loads(path.read_text())

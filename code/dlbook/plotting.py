@@ -114,13 +114,14 @@ def plot_gan_densities(x, p_data, p_g, D, ax=None):
 
 
 def plot_ring_samples(samples, ax=None, title: str | None = None, lim: float = 1.35,
-                      std: float = 0.01):
-    """Generated samples on the 8-Gaussian ring, with a circle around each centre (radius
-    3 std, the high-quality threshold, but at least 0.04 so that it stays visible)."""
+                      std: float = 0.01, centres=None):
+    """Generated samples on the 8-Gaussian ring (or around other ``centres``, e.g. the
+    grid's with ``lim=5, std=0.05``), with a circle around each centre (radius 3 std, the
+    high-quality threshold, but at least 0.04 so that it stays visible)."""
     from .data import ring_centres
 
     ax = _axes(ax, figsize=(3.4, 3.4))
-    for cx, cy in ring_centres():
+    for cx, cy in ring_centres() if centres is None else np.asarray(centres):
         ax.add_patch(plt.Circle((cx, cy), max(3 * std, 0.04), fill=False, color="C0", lw=1))
     dots = ax.scatter(*np.asarray(samples)[:, :2].T, s=3, color="C3", alpha=0.5,
                       linewidths=0)
