@@ -1,0 +1,199 @@
+"""Tests of the hidden tests: each one fails on a plausible wrong answer.
+
+A hidden test that also passes a wrong answer grades nothing. Each case below runs an
+assignment's source notebook in-process with one answer replaced by a wrong one (every
+other answer is the solution), then runs the hidden test cell and expects it to fail.
+Every hidden test has a case.
+"""
+import contextlib
+import io
+
+import nbformat
+import pytest
+
+import assignments  # tools/assignments.py
+from test_assignments import GREEDY_SAMPLER, IN_PLACE_CLIP, NAIVE_D_LOSS, NAIVE_ELBO
+
+# The generator's update takes L_D's gradient too: the fakes are not detached and both
+# optimisers are zeroed once, at the start. It runs, and it even learns roughly.
+UNDETACHED_TRAIN_STEP = '''
+def train_step(G, D, opt_G, opt_D, real, z):
+    opt_D.zero_grad()
+    opt_G.zero_grad()
+    fake = G(z)
+    loss_D = discriminator_loss(D(real), D(fake))
+    loss_D.backward()
+    opt_D.step()
+    loss_G = generator_loss(D(G(z)))
+    loss_G.backward()
+    opt_G.step()
+    return loss_D.item(), loss_G.item()
+'''
+# Trains on the posterior mean, never a sample: an autoencoder with a KL term. The old
+# hidden test, which decoded the mean on held-out data, passed it.
+UNSAMPLED_TRAIN_STEP = '''
+def train_step(model, optimizer, x, generator):
+    mu, logvar = model.encode(x)
+    loss = negative_elbo(x, model.decode(mu), mu, logvar)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+'''
+# Keeps every logit tied with the k-th largest, so more than k can survive.
+THRESHOLD_TOP_K = '''
+def top_k(logits, k):
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    logits = np.array(logits, dtype=float)
+    if k >= len(logits):
+        return logits
+    threshold = np.sort(logits)[-k]
+    logits[logits < threshold] = -np.inf
+    return logits
+'''
+CASES = {
+    # a03: a mean where a sum belongs; the derivative taken at Z instead of tanh(Z); the
+    # gradient of the summed loss (delta not divided by m); gradient ascent
+    "a03_backprop/test_linear_backward_hidden": ("linear_backward", """
+def linear_backward(delta, A, W):
+    return delta.T @ A, delta.mean(axis=0), delta @ W
+"""),
+    "a03_backprop/test_tanh_backward_hidden": ("tanh_backward", """
+def tanh_backward(dA, Z):
+    return dA * (1.0 - Z ** 2)
+"""),
+    "a03_backprop/test_loss_and_gradients_hidden": ("loss_and_gradients", """
+def loss_and_gradients(params, X, y):
+    m = len(X)
+    Z1 = X @ params["W1"].T + params["b1"]
+    A1 = np.tanh(Z1)
+    log_P = log_softmax(A1 @ params["W2"].T + params["b2"])
+    J = -np.mean(log_P[np.arange(m), y])
+    delta2 = np.exp(log_P)
+    delta2[np.arange(m), y] -= 1.0
+    grads = {}
+    grads["W2"], grads["b2"], dA1 = linear_backward(delta2, A1, params["W2"])
+    grads["W1"], grads["b1"], _ = linear_backward(tanh_backward(dA1, Z1), X, params["W1"])
+    return J, grads
+"""),
+    "a03_backprop/test_train_hidden": ("train", """
+def train(X, y, hidden=16, lr=1.0, steps=1000, seed=0):
+    params = init_params((2, hidden, 2), np.random.default_rng(seed))
+    losses = []
+    for _ in range(steps):
+        J, grads = loss_and_gradients(params, X, y)
+        losses.append(J)
+        for k in params:
+            params[k] += lr * grads[k]
+    return params, losses
+"""),
+    # a04: no bias; the derivative of tanh at the previous state; BPTT that drops the
+    # gradient arriving from later steps; clipping that writes into its input
+    "a04_bptt/test_rnn_step_hidden": ("rnn_step", """
+def rnn_step(x_t, h_prev, W_xh, W_hh, b_h):
+    return np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T)
+"""),
+    "a04_bptt/test_rnn_step_backward_hidden": ("rnn_step_backward", """
+def rnn_step_backward(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
+    dz = dh_t * (1.0 - h_prev ** 2)
+    return dz @ W_xh, dz @ W_hh, dz.T @ x_t, dz.T @ h_prev, dz.sum(axis=0)
+"""),
+    "a04_bptt/test_bptt_hidden": ("bptt", """
+def bptt(X, h0, params, H, dH):
+    grads = {name: np.zeros_like(value) for name, value in params.items()}
+    for t in reversed(range(len(X))):
+        h_prev = H[t - 1] if t > 0 else h0
+        _, dh_prev, dW_xh, dW_hh, db_h = rnn_step_backward(
+            dH[t], X[t], h_prev, H[t], params["W_xh"], params["W_hh"])
+        grads["W_xh"] += dW_xh
+        grads["W_hh"] += dW_hh
+        grads["b_h"] += db_h
+    grads["h0"] = dh_prev
+    return grads
+"""),
+    "a04_bptt/test_clip_hidden": ("clip_by_global_norm", IN_PLACE_CLIP),
+    # a05: the variance where the standard deviation belongs; the KL without its 1/2;
+    # log(sigmoid) that overflows; training on the posterior mean alone
+    "a05_vae/test_reparameterize_hidden": ("reparameterize", """
+def reparameterize(mu, logvar, eps):
+    return mu + torch.exp(logvar) * eps
+"""),
+    "a05_vae/test_gaussian_kl_hidden": ("gaussian_kl", """
+def gaussian_kl(mu, logvar):
+    return torch.sum(torch.exp(logvar) + mu ** 2 - 1.0 - logvar, dim=1)
+"""),
+    "a05_vae/test_negative_elbo_hidden": ("negative_elbo", NAIVE_ELBO),
+    "a05_vae/test_train_step_hidden": ("train_step", UNSAMPLED_TRAIN_STEP),
+    # a06: losses through log(sigmoid), which overflow; a KL that multiplies 0 by
+    # log 0; the undetached training step
+    "a06_gan/test_discriminator_loss_hidden": ("discriminator_loss", NAIVE_D_LOSS),
+    "a06_gan/test_generator_loss_hidden": ("generator_loss", """
+def generator_loss(fake_logits, saturating=False):
+    D = torch.sigmoid(fake_logits)
+    return torch.log(1 - D).mean() if saturating else -torch.log(D).mean()
+"""),
+    "a06_gan/test_js_hidden": ("js_divergence", """
+def js_divergence(p, q):
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    m = 0.5 * (p + q)
+    return 0.5 * np.sum(p * np.log(p / m)) + 0.5 * np.sum(q * np.log(q / m))
+"""),
+    "a06_gan/test_train_step_hidden": ("train_step", UNDETACHED_TRAIN_STEP),
+    # a08: a softmax without the shift, which overflows; a sampler that always takes the
+    # mode; top-k that keeps ties; generation that ignores the temperature
+    "a08_sampling/test_softmax_hidden": ("softmax", """
+def softmax(logits, temperature=1.0):
+    p = np.exp(np.asarray(logits, dtype=float) / temperature)
+    return p / p.sum()
+"""),
+    "a08_sampling/test_sample_hidden": ("sample", GREEDY_SAMPLER),
+    "a08_sampling/test_top_k_hidden": ("top_k", THRESHOLD_TOP_K),
+    "a08_sampling/test_generate_hidden": ("generate", """
+def generate(start, n, rng, temperature=1.0, k=None):
+    text = start
+    for _ in range(n):
+        logits = next_logits(text[-1])
+        if k is not None:
+            logits = top_k(logits, k)
+        text += VOCAB[sample(softmax(logits), rng)]
+    return text
+"""),
+}
+
+
+def run_hidden_test(name: str, test_id: str, answers: dict[str, str]) -> None:
+    """Run the source notebook's answer and setup cells, with ``answers`` (grade id ->
+    code) in place of the solutions, then the hidden test ``test_id``; other test cells
+    are skipped. Raises whatever the hidden test raises."""
+    nb = nbformat.read(assignments.notebook_path(assignments.COURSE, "source", name),
+                       as_version=4)
+    namespace = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type != "code" or (meta.get("grade") and meta["grade_id"] != test_id):
+                continue
+            exec(answers.get(meta.get("grade_id"), cell.source), namespace)
+            if meta.get("grade_id") == test_id:
+                return
+    raise LookupError(f"{name} has no test cell {test_id}")
+
+
+def test_every_hidden_test_has_a_case():
+    hidden = {f"{name}/{cell.metadata['nbgrader']['grade_id']}"
+              for name in assignments.assignment_names()
+              for cell in nbformat.read(assignments.notebook_path(
+                  assignments.COURSE, "source", name), as_version=4).cells
+              if "### BEGIN HIDDEN TESTS" in cell.source}
+    assert hidden == set(CASES)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")      # overflow in the wrong answers
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_hidden_test_fails_on_a_plausible_wrong_answer(case):
+    # (the same cell passes with the solution: nbval runs the source notebooks)
+    name, test_id = case.split("/")
+    answer_id, wrong = CASES[case]
+    with pytest.raises(AssertionError):
+        run_hidden_test(name, test_id, {answer_id: wrong})
