@@ -237,8 +237,8 @@ def build_players(config: GANConfig, dim: int = 2, out: nn.Module | None = None,
 
     With ``scale`` != 1 both players work in standardised units: G's last layer is
     multiplied by ``scale`` and D's input divided by it, so that a mixture spread over
-    +-4 (the grid) looks to the networks like one spread over +-1.4, and the same
-    learning rates suit both benchmarks."""
+    +-4 (the grid) looks to the networks like one spread over +-1.4: training does not
+    depend on the data's units."""
     c = config
     G = relu_mlp([c.latent_dim] + [c.hidden] * c.depth + [dim], out)
     D = relu_mlp([dim * c.pack] + [c.hidden] * c.depth + [1])
