@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install browser vendor book assignments test unit lab execute benchmark clean
+.PHONY: help install browser sandbox vendor book assignments test unit lab execute benchmark clean
 
 help:
 	@echo "make book       create .venv, install everything, build the HTML book into _build/html"
@@ -33,6 +33,11 @@ $(STAMP): requirements.txt code/pyproject.toml
 vendor: $(STAMP)
 	$(BIN)/python tools/vendor.py
 
+# bubblewrap, the sandbox in which tools/grading.py runs each student's notebook.
+sandbox:
+	@command -v bwrap >/dev/null || { $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq bubblewrap; }
+
 # Debian's Chromium for the browser tests (a test tool's own browser download fails here).
 browser:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
@@ -51,7 +56,7 @@ assignments: $(STAMP)
 # the notebooks again, against the same stored outputs, under another numerical
 # configuration (other BLAS kernels, no AVX). Each pass runs two test files at a time
 # with one thread each (tools/portability.py). Plain `pytest` runs the first pass serially.
-test: $(STAMP) browser
+test: $(STAMP) browser sandbox
 	$(BIN)/python tools/portability.py run --config native
 	$(BIN)/python tools/portability.py run --config other chapters assignments/source
 

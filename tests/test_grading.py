@@ -1,0 +1,316 @@
+"""Grading a class (tools/grading.py): each attack on the grader and each fault of a batch
+seen in a course, as a crafted submission with the outcome it must get.
+
+The sandbox itself (tools/sandbox.py) is tested on small notebooks that try to leave it;
+the rebuild and review of submissions (tools/submissions.py) on answers that try to fool
+the tests. Everything here uses a03 (NumPy only), graded in a scratch course.
+"""
+import csv
+import json
+import os
+import shutil
+import subprocess
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+import assignments  # tools/
+import grading
+import sandbox
+import submissions
+
+NAME = "a03_backprop"
+pytestmark = pytest.mark.skipif(sandbox.problem() is not None,
+                                reason=f"no sandbox: {sandbox.problem()}")
+
+ZERO_LINEAR = '''def linear_backward(delta, A, W):
+    return np.zeros((delta.shape[1], A.shape[1])), np.zeros(delta.shape[1]), np.zeros_like(A)
+'''
+# What would score full marks without solving anything, if the grader let it run as it is.
+REWRITE_ASSERTS = ZERO_LINEAR + '''
+get_ipython().input_transformers_post.append(
+    lambda lines: [line.replace("assert ", "pass  # ") for line in lines])
+'''
+PATCH_ALLCLOSE = ZERO_LINEAR + "np.allclose = lambda *args, **kwargs: True\n"
+PATCH_TESTING = ZERO_LINEAR + '''
+def _quiet(*args, **kwargs):
+    return None
+np.testing.assert_allclose = _quiet
+'''
+IGNORE_SIGINT = '''import signal
+def train(X, y, hidden=16, lr=1.0, steps=1000, seed=0):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        pass
+'''
+ENDLESS = '''def train(X, y, hidden=16, lr=1.0, steps=1000, seed=0):
+    while True:
+        pass
+'''
+CELL_SECONDS = 4     # per cell in these runs, so each endless loop costs 4 s
+
+
+def solution(course, grade_id):
+    source = nbformat.read(assignments.notebook_path(course, "source", NAME), as_version=4)
+    cell = next(c for c in source.cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    return assignments.solution_code(cell.source)
+
+
+def crafted(course):
+    """student id -> (notebook or raw bytes, file name or None, folder) of each submission."""
+    full = assignments.submission(course, NAME)
+    stub = assignments.submission(course, NAME, answers={})
+    sol = {g: solution(course, g) for g in
+           ("linear_backward", "tanh_backward", "loss_and_gradients", "train")}
+    out = {"solution": full, "untouched": stub}
+    out["rewrites_asserts"] = assignments.submission(
+        course, NAME, {"linear_backward": REWRITE_ASSERTS})
+    out["patches_allclose"] = assignments.submission(
+        course, NAME, {"linear_backward": PATCH_ALLCLOSE})
+    out["patches_testing"] = assignments.submission(
+        course, NAME, {"linear_backward": PATCH_TESTING})
+    out["redefines_helper"] = assignments.submission(course, NAME, {
+        **dict.fromkeys(sol, "solution"), "train": "def accuracy(params, X, y):\n    return 1.0\n\n" + sol["train"]})
+    helper_cell = assignments.submission(course, NAME, answers={})
+    helper_cell.cells.insert(17, new_code_cell("def accuracy(params, X, y):\n    return 1.0\n"
+                                               "np.allclose = lambda *a, **k: True"))
+    out["helper_in_own_cell"] = helper_cell
+    duplicate = assignments.submission(course, NAME)
+    stub_cell = next(c for c in stub.cells if c.metadata["nbgrader"]["grade_id"] == "train")
+    duplicate.cells.insert(duplicate.cells.index(next(
+        c for c in duplicate.cells if c.metadata["nbgrader"]["grade_id"] == "train")),
+        nbformat.from_dict(json.loads(json.dumps(stub_cell))))
+    out["duplicated_cell"] = duplicate
+    out["lost_metadata"] = new_notebook(cells=[new_code_cell("import numpy as np")] + [
+        new_code_cell(code) for code in sol.values()])
+    out["ignores_sigint"] = assignments.submission(course, NAME, {
+        **dict.fromkeys(list(sol)[:3], "solution"), "train": IGNORE_SIGINT})
+    out["endless"] = assignments.submission(course, NAME, {
+        **dict.fromkeys(list(sol)[:3], "solution"), "train": ENDLESS})
+    out["prints_50_mb"] = assignments.submission(course, NAME, {
+        **dict.fromkeys(list(sol)[:3], "solution"),
+        "train": sol["train"] + '\nprint("x" * 50_000_000)\n'})
+    out["warns_on_stderr"] = assignments.submission(course, NAME, {
+        **dict.fromkeys(sol, "solution"), "tanh_backward": sol["tanh_backward"].replace(
+            '"""\n', '"""\n    np.log(np.zeros(1))      # RuntimeWarning on stderr\n', 1)})
+    return out
+
+
+ROSTER = ["solution", "untouched", "rewrites_asserts", "patches_allclose", "patches_testing",
+          "redefines_helper", "helper_in_own_cell", "duplicated_cell", "lost_metadata",
+          "colab_copy", "side_file", "unreadable", "ignores_sigint", "endless",
+          "prints_50_mb", "warns_on_stderr", "never_submitted"]
+
+
+@pytest.fixture(scope="module")
+def course():
+    course = assignments.scratch_course([NAME])
+    try:
+        for student, nb in crafted(course).items():
+            assignments.submit(course, NAME, student, nb)
+        full = assignments.submission(course, NAME)
+        colab = course / "submitted" / "colab_copy"      # no assignment folder either
+        colab.mkdir(parents=True)
+        nbformat.write(full, colab / f"Copy of {NAME}.ipynb")
+        assignments.submit(course, NAME, "side_file", full)
+        (assignments.notebook_path(course, "submitted", NAME, "side_file").parent
+         / "numpy.py").write_text("raise SystemExit('a numpy of my own')\n")
+        broken = assignments.notebook_path(course, "submitted", NAME, "unreadable")
+        broken.parent.mkdir(parents=True)
+        broken.write_text('{"cells": [ this is not JSON')
+        limits = sandbox.Limits(cell_seconds=CELL_SECONDS)
+        grading.grade(course, [NAME], ROSTER, jobs=2, limits=limits, progress=lambda _: None)
+        grading.merge(course, [NAME])
+        for student in ROSTER:
+            result = json.loads(grading.result_path(course, NAME, student).read_text())
+            grading.feedback(course, NAME, student, result)
+        grading.export(course, [NAME], ROSTER)
+        yield course
+    finally:
+        shutil.rmtree(course, ignore_errors=True)
+
+
+def result(course, student):
+    return json.loads(grading.result_path(course, NAME, student).read_text())
+
+
+def export_rows(course):
+    text = (course / "grades.csv").read_text().splitlines()
+    return {row["student_id"]: row for row in csv.DictReader(text)}
+
+
+@pytest.mark.parametrize("student,score", [
+    ("solution", 10), ("untouched", 0), ("helper_in_own_cell", 0), ("duplicated_cell", 10),
+    ("lost_metadata", 10), ("colab_copy", 10), ("side_file", 10), ("prints_50_mb", 10),
+    ("warns_on_stderr", 10), ("endless", 7)])
+def test_submissions_score_what_their_answers_earn(course, student, score):
+    row = export_rows(course)[student]
+    assert row["status"] == "graded" and float(row["score"]) == score, row
+
+
+@pytest.mark.parametrize("student,reason", [
+    ("rewrites_asserts", "uses `get_ipython`"),
+    ("patches_allclose", "assigns to `np.allclose`"),
+    ("patches_testing", "assigns to `np.testing.assert_allclose`"),
+    ("redefines_helper", "redefines `accuracy`"),
+    ("ignores_sigint", "imports `signal`")])
+def test_answers_that_reach_the_interpreter_are_flagged_and_score_nothing_yet(
+        course, student, reason):
+    row = export_rows(course)[student]
+    assert row["status"] == "flagged" and row["score"] == "" and reason in row["reason"], row
+
+
+def test_the_assert_rewriting_transformer_is_also_caught_at_run_time(course):
+    flags = result(course, "rewrites_asserts")["flags"]
+    assert any(f.startswith("at run time") and "input_transformers" in f for f in flags), flags
+
+
+def test_a_loop_that_ignores_sigint_costs_only_its_question(course):
+    cells = result(course, "ignores_sigint")["cells"]
+    assert {c for c, s in cells.items() if s == 0} == {"test_train_example", "test_train_hidden"}
+    assert sum(cells.values()) == 7
+
+
+def test_every_student_on_the_roster_is_in_the_export_with_a_score_or_a_reason(course):
+    rows = export_rows(course)
+    assert list(rows) == ROSTER
+    for row in rows.values():
+        assert row["score"] != "" or row["reason"] != "", row
+    assert rows["never_submitted"]["status"] == "missing"
+    assert rows["unreadable"]["status"] == "unreadable"
+    assert "cannot be read" in rows["unreadable"]["reason"]
+
+
+def test_graded_notebooks_keep_at_most_the_output_cap(course):
+    graded = assignments.notebook_path(course, "autograded", NAME, "prints_50_mb")
+    assert graded.stat().st_size < 2 * sandbox.Limits().output_bytes
+    assert "[output cut" in graded.read_text()
+
+
+def test_scores_reach_nbgrader_gradebook(course):
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        assert gradebook.find_submission(NAME, "solution").score == 10
+        assert gradebook.find_submission(NAME, "endless").score == 7
+    grading.merge(course, [NAME])          # a regrade replaces, never adds
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        assert len(gradebook.assignment_submissions(NAME)) == len(ROSTER) - 2   # all but the missing and the unreadable
+
+
+def test_feedback_shows_the_score_but_not_the_hidden_tests(course):
+    source = (assignments.notebook_path(course, "source", NAME)).read_text()
+    assert "default_rng(31)" in source                    # a line of a hidden test
+    for student in ("solution", "endless"):
+        html = (course / "feedback" / student / f"{NAME}.html").read_text()
+        assert "Hidden test" in html and "default_rng(31)" not in html
+    assert "failed" in (course / "feedback" / "endless" / f"{NAME}.html").read_text()
+
+
+def test_a_flagged_result_counts_once_accepted(course):
+    grading.accept(course, NAME, "redefines_helper")
+    grading.export(course, [NAME], ROSTER)
+    row = export_rows(course)["redefines_helper"]
+    assert row["status"] == "reviewed" and float(row["score"]) == 10, row
+
+
+# The sandbox, from inside: a notebook that tries every way out.
+
+def run(*cells, limits=sandbox.Limits(cell_seconds=3), watch=frozenset()):
+    nb = new_notebook(cells=[new_code_cell(c) for c in cells])
+    execution = sandbox.execute(nb, limits, set(watch))
+    texts = []
+    for cell in execution.nb.cells:
+        texts.append("".join(o.get("text", "") if o.output_type == "stream"
+                             else o.get("ename", "") for o in cell.outputs))
+    return execution, texts
+
+
+def test_the_kernel_sees_no_course_no_environment_and_no_network(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRADER_SECRET", "hunter2")
+    secret_file = tmp_path / "gradebook.db"
+    secret_file.write_text("scores")
+    course_file = assignments.notebook_path(assignments.COURSE, "source", NAME)
+    _, texts = run(
+        "import os, socket\n"
+        f"print(os.environ.get('GRADER_SECRET'), os.path.exists({str(secret_file)!r}),"
+        f" os.path.exists({str(course_file)!r}), os.path.exists(os.path.expanduser('~/.ssh')))",
+        "try:\n    socket.create_connection(('127.0.0.1', 22), timeout=2)\n"
+        "except OSError as e:\n    print('no network:', e.errno)",
+        f"open({str(tmp_path / 'planted')!r}, 'w')")
+    assert texts[0] == "None False False False\n"
+    assert texts[1].startswith("no network")
+    assert texts[2] == "FileNotFoundError" and not (tmp_path / "planted").exists()
+
+
+def test_processes_are_capped_and_none_outlives_the_notebook():
+    marker = "987654"
+    _, texts = run(
+        "import subprocess\n"
+        f"subprocess.Popen(['setsid', 'sleep', '{marker}'])\n"
+        "spawned = []\ntry:\n    for _ in range(500):\n"
+        "        spawned.append(subprocess.Popen(['sleep', '60']))\n"
+        "except OSError as e:\n    print(len(spawned), type(e).__name__)")
+    count, error = texts[0].split()
+    assert int(count) < sandbox.Limits().processes and error == "BlockingIOError"
+    left = subprocess.run(["pgrep", "-f", f"^sleep {marker}$"], capture_output=True)
+    assert left.returncode == 1, left.stdout          # pgrep finds nothing
+
+
+def test_memory_and_an_endless_loop_cost_only_their_cells():
+    _, texts = run(
+        "x = 1",
+        "b = bytearray(3 * 2**30)",
+        "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass",
+        "print('x is still', x)",
+        limits=sandbox.Limits(cell_seconds=2))
+    assert texts[1] == "MemoryError"
+    assert texts[2] == "TimeoutError" and texts[3] == "x is still 1\n"
+
+
+def test_a_notebook_stops_at_its_time_limit():
+    # 1,000 cells of 59 s would take 16 hours; the limit stops them all, not each.
+    execution, texts = run(*["while True:\n    pass"] * 1000,
+                           limits=sandbox.Limits(cell_seconds=2, notebook_seconds=3))
+    assert texts[0] == "TimeoutError" and set(texts[2:]) == {"NotRun"}
+    assert execution.seconds < 15
+
+
+def test_changes_under_the_tests_are_seen_at_run_time():
+    execution, _ = run("import numpy as np", "np.allclose = lambda *a, **k: True",
+                       "import ast\nget_ipython().ast_transformers.append(ast.NodeTransformer())", "x = 1",
+                       watch={1, 2, 3})
+    assert len(execution.tampering) == 2
+    assert "numpy.allclose" in execution.tampering[0]
+    assert "ast_transformers" in execution.tampering[1]
+
+
+def test_review_passes_every_solution_and_an_ordinary_answer():
+    for name in assignments.assignment_names():
+        source = nbformat.read(assignments.notebook_path(assignments.COURSE, "source", name),
+                               as_version=4)
+        rebuilt = submissions.rebuild(assignments.notebook_path(
+            assignments.COURSE, "source", name), source)
+        assert rebuilt.flags == [] and rebuilt.notes == [], (name, rebuilt)
+    ordinary = ("import numpy as np\nclass Model:\n    def __init__(self):\n"
+                "        self.w = np.zeros(3)\n\ndef train(model):\n    for p in [model]:\n"
+                "        p.w = p.w + 1\n    return model\n")
+    assert submissions.review(ordinary, {"np", "accuracy"}) == []
+
+
+@pytest.mark.parametrize("file_name,found", [
+    (f"{NAME}.ipynb", True), (f"Copy of {NAME}.ipynb", True), (f"{NAME} (2).ipynb", True),
+    (f"{NAME}-checkpoint.ipynb", True), ("a04_bptt.ipynb", False), ("notes.ipynb", False)])
+def test_misnamed_notebooks_are_matched_to_their_assignment(tmp_path, file_name, found):
+    (tmp_path / file_name).write_text("{}")
+    path, _ = submissions.find_notebook(tmp_path, NAME)
+    assert (path is not None) == found
+
+
+def test_two_candidate_notebooks_are_ambiguous_not_guessed(tmp_path):
+    for file_name in (f"Copy of {NAME}.ipynb", f"{NAME} (1).ipynb"):
+        (tmp_path / file_name).write_text("{}")
+    path, notes = submissions.find_notebook(tmp_path, NAME)
+    assert path is None and "several notebooks" in notes[0]
+    assert os.path.exists(tmp_path / f"{NAME} (1).ipynb")

@@ -1,0 +1,305 @@
+"""Grade a class's submissions of the autograded assignments, safely and in parallel.
+
+    python tools/grading.py grade a03_backprop [more names] [--roster ids.txt] [--jobs N]
+    python tools/grading.py accept a03_backprop STUDENT     # after reviewing a flagged one
+    python tools/grading.py export                           # grades.csv again
+
+Submissions sit where nbgrader puts them, ``assignments/submitted/<student>/<name>/``
+(``nbgrader collect`` on a JupyterHub, or by hand); a notebook renamed by Colab ("Copy of
+a03_backprop.ipynb") or a browser ("a03_backprop (1).ipynb") is found, also directly in
+``submitted/<student>/``. For each student on the roster, grading
+
+1. rebuilds the notebook from the instructor's source with the student's answers
+   (tools/submissions.py) and flags answers that reach the interpreter;
+2. runs it in a sandboxed kernel, one thread, with caps on memory, processes, time and
+   output (tools/sandbox.py), ``--jobs`` submissions at a time (default: every core);
+3. scores each test cell (its points if it raised no error; a warning on stderr is not an
+   error), writes the graded notebook to ``autograded/`` and the result to ``results/``.
+
+Then, outside every sandbox, the scores go into nbgrader's gradebook (where formgrader shows
+them and where the written answers are graded by hand), feedback without the hidden tests
+goes to ``feedback/<student>/<name>.html``, and ``grades.csv`` gets one row per student and
+assignment, with a score or the reason there is none (missing, unreadable, ambiguous,
+flagged, timed out). One submission's failure never stops the batch.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import assignments  # noqa: E402
+import sandbox  # noqa: E402
+import submissions  # noqa: E402
+
+HIDDEN = "### BEGIN HIDDEN TESTS"
+# A result's status, and whether it carries a score that counts.
+COUNTED = {"graded": True, "reviewed": True, "timed out": True, "flagged": False,
+           "missing": False, "unreadable": False, "ambiguous": False, "error": False}
+
+
+def test_cells(source) -> dict[str, tuple[int, float]]:
+    """grade id -> (index, points) of each autograded test cell."""
+    return {c.metadata["nbgrader"]["grade_id"]: (i, float(c.metadata["nbgrader"]["points"]))
+            for i, c in enumerate(source.cells)
+            if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
+
+
+def passed(cell) -> bool:
+    """A test cell passes when it raised nothing (stderr, such as a warning, is fine)."""
+    return not any(out.output_type == "error" for out in cell.outputs)
+
+
+def locate(course: Path, name: str, student: str) -> tuple[Path | None, str, list[str]]:
+    """The student's notebook for ``name``, or the status that says why there is none."""
+    base = course / "submitted" / student
+    for folder in (base / name, base):
+        path, notes = submissions.find_notebook(folder, name)
+        if path is not None:
+            return path, "", notes
+        if notes:
+            return None, "ambiguous", notes
+    return None, "missing", ["no notebook was handed in"]
+
+
+def grade_one(course: Path, name: str, student: str, limits: sandbox.Limits) -> dict:
+    """Grade one submission; never raises (an unexpected failure becomes status "error")."""
+    result = {"student": student, "assignment": name, "status": "", "score": None,
+              "cells": {}, "notes": [], "flags": [], "events": [], "seconds": 0.0}
+    try:
+        source = nbformat.read(assignments.notebook_path(course, "source", name), as_version=4)
+        tests = test_cells(source)
+        result["max_score"] = sum(points for _, points in tests.values())
+        path, status, notes = locate(course, name, student)
+        result["notes"] += notes
+        if path is None:
+            result["status"] = status
+            return result
+        rebuilt = submissions.rebuild(path, source)
+        result["notes"] += rebuilt.notes
+        if rebuilt.nb is None:
+            result["status"] = "unreadable"
+            return result
+        watch = {index for index, _, _ in submissions.answer_cells(source)}
+        run = sandbox.execute(rebuilt.nb, limits, watch)
+        result["events"], result["seconds"] = run.events, round(run.seconds, 2)
+        result["flags"] = rebuilt.flags + [f"at run time: {t}" for t in run.tampering]
+        result["cells"] = {grade_id: points if passed(run.nb.cells[index]) else 0.0
+                           for grade_id, (index, points) in tests.items()}
+        result["score"] = sum(result["cells"].values())
+        out_of_time = any("time limit" in o.get("evalue", "") for c in run.nb.cells
+                          if c.cell_type == "code" for o in c.outputs)
+        result["status"] = ("flagged" if result["flags"] else
+                            "timed out" if out_of_time else "graded")
+        graded = assignments.notebook_path(course, "autograded", name, student)
+        graded.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(run.nb, graded)
+    except Exception:                     # noqa: BLE001 (the batch must go on)
+        result["status"] = "error"
+        result["notes"].append(traceback.format_exc(limit=3).strip().splitlines()[-1])
+    return result
+
+
+def result_path(course: Path, name: str, student: str) -> Path:
+    return course / "results" / name / f"{student}.json"
+
+
+def _grade_and_save(job):
+    course, name, student, limits = job
+    result = grade_one(course, name, student, limits)
+    path = result_path(course, name, student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=1))
+    return result
+
+
+def roster(course: Path, path: Path | None) -> list[str]:
+    """Student ids: from the roster file (one per line, or a CSV with an ``id`` column),
+    else every student the gradebook or the submitted folder knows."""
+    if path is not None:
+        text = path.read_text().splitlines()
+        if text and "," in text[0]:
+            return [row["id"].strip() for row in csv.DictReader(text) if row["id"].strip()]
+        return [line.strip() for line in text if line.strip() and not line.startswith("#")]
+    ids = set()
+    if (course / "submitted").is_dir():
+        ids |= {p.name for p in (course / "submitted").iterdir() if p.is_dir()}
+    if (course / "gradebook.db").exists():
+        from nbgrader.api import Gradebook
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+            ids |= {s.id for s in gradebook.students}
+    return sorted(ids)
+
+
+def grade(course: Path, names: list[str], students: list[str], jobs: int,
+          limits: sandbox.Limits = sandbox.Limits(), shard: tuple[int, int] = (0, 1),
+          progress=print) -> list[dict]:
+    """Grade every (student, assignment) of this shard, ``jobs`` at a time."""
+    problem = sandbox.problem()
+    if problem:
+        raise SystemExit(f"cannot grade safely: {problem}")
+    todo = [(course, name, student, limits) for name in names for student in students]
+    todo = todo[shard[0]::shard[1]]
+    results = []
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for result in pool.map(_grade_and_save, todo):
+            results.append(result)
+            score = "" if result["score"] is None else f" {result['score']:g}/{result['max_score']:g}"
+            progress(f"[{len(results)}/{len(todo)}] {result['assignment']} {result['student']}: "
+                     f"{result['status']}{score}")
+    return results
+
+
+def merge(course: Path, names: list[str]) -> None:
+    """Put the saved results into nbgrader's gradebook (scores of test cells only)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    for name in names:
+        try:
+            with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+                gradebook.find_assignment(name)
+        except MissingEntry:
+            assignments.generate(course, [name])        # records its cells
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for name in names:
+            for path in sorted((course / "results" / name).glob("*.json")):
+                result = json.loads(path.read_text())
+                if not result["cells"]:
+                    continue
+                student = result["student"]
+                gradebook.update_or_create_student(student)
+                # a regrade updates the automatic scores and keeps any graded by hand
+                gradebook.update_or_create_submission(name, student)
+                for cell, score in result["cells"].items():
+                    entry = gradebook.find_grade(cell, name, name, student)
+                    entry.auto_score, entry.needs_manual_grade = score, False
+                gradebook.db.commit()
+
+
+def feedback(course: Path, name: str, student: str, result: dict) -> Path | None:
+    """The graded notebook as HTML for the student, hidden tests reduced to passed/failed."""
+    graded = assignments.notebook_path(course, "autograded", name, student)
+    if not graded.exists():
+        return None
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(graded, as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and HIDDEN in cell.source:
+            points = result["cells"].get(meta.get("grade_id"), 0)
+            verdict = "passed" if passed(cell) else "failed"
+            cell.source = f"# Hidden test ({meta.get('points', 0):g} points): {verdict}"
+            cell.outputs = []
+            meta["points"] = points
+    lines = [f"# Feedback: {name}, {student}",
+             f"**Score:** {_score_text(result)}."]
+    lines += [f"- {text}" for text in result["notes"] + result["events"]]
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell("\n".join(lines)))
+    html, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    path = course / "feedback" / student / f"{name}.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html)
+    return path
+
+
+def _score_text(result: dict) -> str:
+    if result["score"] is None or not COUNTED[result["status"]]:
+        return f"none yet ({result['status']})"
+    return f"{result['score']:g} of {result['max_score']:g}"
+
+
+def export(course: Path, names: list[str], students: list[str]) -> Path:
+    """grades.csv: one row per student and assignment, a score or the reason for none.
+
+    The score is the gradebook's (so hand-graded cells and formgrader's manual overrides
+    count); a result that does not count (flagged, missing, ...) leaves it empty.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    path = course / "grades.csv"
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook, \
+            path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["student_id", "assignment", "status", "score", "max_score", "reason"])
+        for student in students:
+            for name in names:
+                saved = result_path(course, name, student)
+                result = json.loads(saved.read_text()) if saved.exists() else {
+                    "status": "missing", "notes": ["not graded yet"], "flags": []}
+                score = ""
+                if COUNTED.get(result["status"]):
+                    try:
+                        score = f"{gradebook.find_submission(name, student).score:g}"
+                    except MissingEntry:
+                        pass
+                max_score = f"{gradebook.find_assignment(name).max_score:g}"
+                reason = "; ".join(result["flags"] or ([] if result["status"] == "graded"
+                                                       else result["notes"] + result.get("events", [])))
+                writer.writerow([student, name, result["status"], score, max_score, reason])
+    return path
+
+
+def accept(course: Path, name: str, student: str) -> None:
+    """Let a flagged result count, once an instructor has read the answers."""
+    path = result_path(course, name, student)
+    result = json.loads(path.read_text())
+    if result["status"] != "flagged":
+        raise SystemExit(f"{student}'s {name} is {result['status']}, not flagged")
+    result["status"], result["notes"] = "reviewed", result["notes"] + [
+        "flagged and reviewed: " + "; ".join(result["flags"])]
+    result["flags"] = []
+    path.write_text(json.dumps(result, indent=1))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--course", type=Path, default=assignments.COURSE)
+    parser.add_argument("--roster", type=Path, help="student ids, one per line (or CSV with id)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("grade", help="grade, merge into the gradebook, feedback, export")
+    run.add_argument("names", nargs="+")
+    run.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    run.add_argument("--shard", default="0/1", help="K/N: grade every N-th submission from "
+                     "the K-th (several machines), then run `merge` once on all results")
+    run.add_argument("--no-merge", action="store_true")
+    ok = sub.add_parser("accept", help="let a reviewed, flagged result count")
+    ok.add_argument("name")
+    ok.add_argument("student")
+    again = sub.add_parser("merge", help="gradebook, feedback and grades.csv from saved results")
+    again.add_argument("names", nargs="+")
+    sub.add_parser("export", help="grades.csv from the saved results")
+    args = parser.parse_args(argv)
+    course = args.course.resolve()
+    students = roster(course, args.roster)
+    if args.command == "grade":
+        k, n = (int(x) for x in args.shard.split("/"))
+        grade(course, args.names, students, args.jobs, shard=(k, n))
+        if args.no_merge:
+            return 0
+    if args.command == "accept":
+        accept(course, args.name, args.student)
+        args.names = [args.name]
+    if args.command in ("grade", "merge", "accept"):
+        merge(course, args.names)
+        for name in args.names:
+            for student in students:
+                saved = result_path(course, name, student)
+                if saved.exists():
+                    feedback(course, name, student, json.loads(saved.read_text()))
+    names = sorted({p.name for p in (course / "results").iterdir()}) \
+        if (course / "results").is_dir() else []
+    print(f"wrote {export(course, names, students)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
