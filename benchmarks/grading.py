@@ -1,11 +1,12 @@
-"""How long nbgrader takes to grade one submission of each assignment, and what it scores.
+"""How long grading a class takes (tools/grading.py), measured on a batch and extrapolated.
 
-Not a test. For each assignment, a scratch course gets N full solutions, which one
-`nbgrader autograde` call grades; the time per submission is that call's wall time over N
-(nbgrader's own start-up, a second or two, is shared by the batch). Then one untouched
-student version is graded on its own. Repeated R times; medians are reported.
+Not a test. A scratch course gets N full solutions of each of the five assignments (the
+slowest honest submissions: every training run goes to the end). The batch is graded with
+1 job and with --jobs J (default: every core), each in its own sandbox with one thread;
+R repeats, medians reported. The extrapolation to a class multiplies the median seconds per
+notebook by students x 5 assignments.
 
-    python benchmarks/grading.py [--repeat R] [--solutions N]
+    python benchmarks/grading.py [--solutions N] [--jobs J] [--repeat R] [--students 300]
 
 Prints a table, then the figures as JSON on the last line.
 """
@@ -13,61 +14,65 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-import assignments  # noqa: E402  (tools/assignments.py)
+import assignments  # noqa: E402
+import grading  # noqa: E402
 
 
-def grade_once(n_solutions: int) -> dict:
+def batch(n_solutions: int, jobs: int) -> dict:
+    """Grade n_solutions of every assignment; wall seconds and per-assignment figures."""
     course = assignments.scratch_course()
     try:
-        figures = {}
-        for name in assignments.assignment_names():
-            for i in range(n_solutions):
-                assignments.submit(course, name, f"solution{i}",
-                                   assignments.submission(course, name))
-            seconds = assignments.autograde(course, name)
-            assignments.submit(course, name, "untouched",
-                               assignments.submission(course, name, answers={}))
-            untouched_seconds = assignments.autograde(course, name, student="untouched")
-            scores = assignments.grades(course, name)
-            figures[name] = {
-                "seconds_per_submission": seconds / n_solutions,
-                "untouched_seconds": untouched_seconds,
-                "solution": scores["solution0"]["score"],
-                "untouched": scores["untouched"]["score"],
-                "max_score": scores["solution0"]["max_score"]}
-        return figures
+        names = assignments.assignment_names()
+        students = [f"student{i}" for i in range(n_solutions)]
+        for name in names:
+            for student in students:
+                assignments.submit(course, name, student, assignments.submission(course, name))
+        start = time.perf_counter()
+        results = grading.grade(course, names, students, jobs=jobs, progress=lambda _: None)
+        wall = time.perf_counter() - start
+        per_assignment = {name: statistics.median(r["seconds"] for r in results
+                                                  if r["assignment"] == name)
+                          for name in names}
+        scores = {(r["score"], r["max_score"], r["status"]) for r in results}
+        return {"wall": wall, "notebooks": len(results), "kernel_seconds": per_assignment,
+                "scores": sorted(scores)}
     finally:
         shutil.rmtree(course, ignore_errors=True)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--solutions", type=int, default=4)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--solutions", type=int, default=3)
+    parser.add_argument("--students", type=int, default=300)
     args = parser.parse_args(argv)
-    runs = [grade_once(args.solutions) for _ in range(args.repeat)]
-    summary = {}
-    print(f"{'assignment':<14} {'s per solution':>15} {'s untouched':>12} {'solution':>9} "
-          f"{'untouched':>10}   (medians)")
-    for name in runs[0]:
-        seconds = statistics.median(run[name]["seconds_per_submission"] for run in runs)
-        untouched = statistics.median(run[name]["untouched_seconds"] for run in runs)
-        first = runs[0][name]
-        summary[name] = {"seconds_per_submission": round(seconds, 2),
-                         "untouched_seconds": round(untouched, 2),
-                         "runs": [round(run[name]["seconds_per_submission"], 2) for run in runs],
-                         "solution": first["solution"], "untouched": first["untouched"],
-                         "max_score": first["max_score"]}
-        print(f"{name:<14} {seconds:>15.2f} {untouched:>12.2f} "
-              f"{first['solution']:>6g}/{first['max_score']:g}"
-              f" {first['untouched']:>7g}/{first['max_score']:g}")
-    print(json.dumps(summary))
+    figures = {}
+    for jobs in sorted({1, args.jobs}):
+        runs = [batch(args.solutions, jobs) for _ in range(args.repeat)]
+        per_notebook = statistics.median(r["wall"] / r["notebooks"] for r in runs)
+        class_minutes = per_notebook * args.students * 5 / 60
+        figures[f"jobs={jobs}"] = {
+            "notebooks_per_batch": runs[0]["notebooks"],
+            "batch_seconds": [round(r["wall"], 1) for r in runs],
+            "seconds_per_notebook": round(per_notebook, 2),
+            f"minutes_for_{args.students}_students_x_5": round(class_minutes, 1),
+            "kernel_seconds_by_assignment": {k: round(v, 2)
+                                             for k, v in runs[0]["kernel_seconds"].items()},
+            "scores": runs[0]["scores"]}
+        batches = ", ".join(f"{r['wall']:.1f}" for r in runs)
+        print(f"jobs={jobs}: {per_notebook:.2f} s per notebook (batches {batches} s for "
+              f"{runs[0]['notebooks']}); {args.students} students x 5 assignments: "
+              f"{class_minutes:.0f} min")
+    print(json.dumps(figures))
     return 0
 
 

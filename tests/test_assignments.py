@@ -1,9 +1,11 @@
-"""The autograded assignments: student versions are clean and current, and nbgrader grades
-full, empty, partial, broken and never-ending submissions as it should.
+"""The autograded assignments: student versions are clean and current, and the grader
+(tools/grading.py) grades full, empty, partial, broken and never-ending submissions as it
+should. Attacks on the grader are in test_grading.py.
 
 The source notebooks themselves (solutions and all tests) run under nbval, like the
 chapters (pytest.ini lists assignments/source).
 """
+import json
 import re
 import shutil
 
@@ -11,6 +13,8 @@ import nbformat
 import pytest
 
 import assignments  # tools/assignments.py
+import grading  # tools/grading.py
+import sandbox  # tools/sandbox.py
 
 NAMES = assignments.assignment_names()
 COURSE = assignments.COURSE
@@ -74,7 +78,8 @@ def cells_and_points(nb):
 
 @pytest.fixture(scope="module")
 def graded():
-    """Grade every kind of submission of every assignment in a scratch course."""
+    """Grade every kind of submission of every assignment in a scratch course, as the
+    instructors' guide does (tools/grading.py)."""
     course = assignments.scratch_course()
     try:
         for name in NAMES:
@@ -85,16 +90,18 @@ def graded():
             answers, _ = PARTIAL[name]
             assignments.submit(course, name, "partial",
                                assignments.submission(course, name, answers))
-            if name == "a03_backprop":
-                for student, code in [("syntax_error", SYNTAX_ERROR), ("endless", ENDLESS)]:
-                    answers = {"linear_backward": "solution", "tanh_backward": "solution",
-                               "loss_and_gradients": "solution", "train": code}
-                    nb = assignments.submission(course, name, answers)
-                    assignments.submit(course, name, student, nb)
-                assignments.autograde(course, name, BROKEN_CELL_TIMEOUT)
-            else:
-                assignments.autograde(course, name)
-        yield {name: assignments.grades(course, name) for name in NAMES}
+        for student, code in [("syntax_error", SYNTAX_ERROR), ("endless", ENDLESS)]:
+            answers = {"linear_backward": "solution", "tanh_backward": "solution",
+                       "loss_and_gradients": "solution", "train": code}
+            nb = assignments.submission(course, "a03_backprop", answers)
+            assignments.submit(course, "a03_backprop", student, nb)
+        quiet = dict(jobs=2, progress=lambda _: None)
+        grading.grade(course, NAMES, ["solution", "untouched", "partial"], **quiet)
+        grading.grade(course, ["a03_backprop"], ["syntax_error", "endless"],
+                      limits=sandbox.Limits(cell_seconds=BROKEN_CELL_TIMEOUT), **quiet)
+        yield {name: {path.stem: json.loads(path.read_text())
+                      for path in (course / "results" / name).glob("*.json")}
+               for name in NAMES}
     finally:
         shutil.rmtree(course, ignore_errors=True)
 

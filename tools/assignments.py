@@ -9,7 +9,8 @@ The source notebooks in assignments/source/ hold the solutions (between
 versions from them; nothing in student/ is edited by hand. The helpers below also build
 submissions and grade them in a scratch copy of the course (the tests and
 benchmarks/grading.py use them), so no test submission or grade lands in the real course
-folder (whose gradebook.db, written by `generate`, is git-ignored).
+folder (whose gradebook.db, written by `generate`, is git-ignored). Grading itself is
+tools/grading.py.
 """
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import nbformat
@@ -107,31 +107,6 @@ def submit(course: Path, name: str, student: str, nb) -> None:
     path = notebook_path(course, "submitted", name, student)
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
-
-
-def autograde(course: Path, name: str, cell_timeout: int | None = None,
-              student: str | None = None) -> float:
-    """Grade every submission of ``name`` (or one student's); returns the wall time in s."""
-    args = ["autograde", name, "--force"] + ([f"--student={student}"] if student else [])
-    if cell_timeout is not None:
-        args.append(f"--ExecutePreprocessor.timeout={cell_timeout}")
-    start = time.perf_counter()
-    nbgrader(course, *args)
-    return time.perf_counter() - start
-
-
-def grades(course: Path, name: str) -> dict[str, dict]:
-    """Per student: total score, maximum, and the score of every graded test cell."""
-    from nbgrader.api import Gradebook
-
-    results = {}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        for sub in gradebook.assignment_submissions(name):
-            nb = gradebook.find_submission_notebook(name, name, sub.student_id)
-            results[sub.student_id] = {
-                "score": nb.score, "max_score": nb.max_score,
-                "cells": {g.name: g.score for g in nb.grades if g.cell.max_score > 0}}
-    return results
 
 
 def out_of_date(course: Path = COURSE) -> list[str]:

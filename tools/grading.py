@@ -95,10 +95,8 @@ def grade_one(course: Path, name: str, student: str, limits: sandbox.Limits) -> 
         result["cells"] = {grade_id: points if passed(run.nb.cells[index]) else 0.0
                            for grade_id, (index, points) in tests.items()}
         result["score"] = sum(result["cells"].values())
-        out_of_time = any("time limit" in o.get("evalue", "") for c in run.nb.cells
-                          if c.cell_type == "code" for o in c.outputs)
         result["status"] = ("flagged" if result["flags"] else
-                            "timed out" if out_of_time else "graded")
+                            "timed out" if run.out_of_time else "graded")
         graded = assignments.notebook_path(course, "autograded", name, student)
         graded.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(run.nb, graded)
@@ -242,8 +240,7 @@ def export(course: Path, names: list[str], students: list[str]) -> Path:
                     except MissingEntry:
                         pass
                 max_score = f"{gradebook.find_assignment(name).max_score:g}"
-                reason = "; ".join(result["flags"] or ([] if result["status"] == "graded"
-                                                       else result["notes"] + result.get("events", [])))
+                reason = "; ".join(result["flags"] or result["notes"] + result.get("events", []))
                 writer.writerow([student, name, result["status"], score, max_score, reason])
     return path
 

@@ -185,6 +185,7 @@ class Execution:
     events: list[str]       # timeouts, restarts, cut output: for the feedback
     tampering: list[str]    # what changed under the tests (see FINGERPRINT)
     seconds: float
+    out_of_time: bool       # the notebook's time limit left cells unrun
 
 
 def _error(ename: str, evalue: str):
@@ -224,8 +225,8 @@ def execute(nb, limits: Limits = Limits(), watch: set[int] = frozenset()) -> Exe
             elif self.kept + size > limits.output_bytes:
                 if not self.cut:
                     self.cut = True
-                    outs.append(_note(f"[output cut: the notebook printed more "
-                                                f"than {limits.output_bytes} bytes]\n"))
+                    outs.append(_note(f"[output cut: the notebook printed more than "
+                                      f"{limits.output_bytes} bytes]\n"))
                 return None
             self.kept += size
             return super().output(outs, msg, display_id, cell_index)
@@ -240,13 +241,14 @@ def execute(nb, limits: Limits = Limits(), watch: set[int] = frozenset()) -> Exe
     baseline = None
 
     def fingerprint():
-        reply = run_sync(client.kc.execute_interactive)(
-            "", silent=True, store_history=False, user_expressions={"fp": FINGERPRINT},
-            timeout=limits.cell_seconds)
-        value = reply["content"]["user_expressions"]["fp"]
-        if value.get("status") != "ok":
-            return {"probe": value.get("ename", "failed")}
-        return json.loads(value["data"]["text/plain"][1:-1])
+        try:
+            reply = run_sync(client.kc.execute_interactive)(
+                "", silent=True, store_history=False, user_expressions={"fp": FINGERPRINT},
+                timeout=limits.cell_seconds)
+            value = reply["content"]["user_expressions"]["fp"]
+            return json.loads(value["data"]["text/plain"][1:-1])
+        except Exception:                           # noqa: BLE001 (broken by the answer)
+            return {"the check itself": "failed"}
 
     def stop():
         if client.kc is not None:
@@ -268,7 +270,7 @@ def execute(nb, limits: Limits = Limits(), watch: set[int] = frozenset()) -> Exe
             client.execute_cell(copy.deepcopy(kept), index, store_history=False)
             client.nb.cells[index] = kept
 
-    restarts = 0
+    restarts, stopped = 0, None         # stopped: why the remaining cells do not run
     try:
         client.start_new_kernel(**QUIET)
         client.start_new_kernel_client()
@@ -276,9 +278,12 @@ def execute(nb, limits: Limits = Limits(), watch: set[int] = frozenset()) -> Exe
             if cell.cell_type != "code":
                 continue
             left = deadline - time.monotonic()
-            if left <= 0:
-                cell.outputs = [_error("NotRun", "the notebook's time limit "
-                                       f"({limits.notebook_seconds:g} s) was reached")]
+            if left <= 0 and stopped is None:
+                stopped = f"the notebook's time limit ({limits.notebook_seconds:g} s) was reached"
+            if stopped:
+                if not any("not run" in event for event in events):
+                    events.append(f"cell {index} and after: not run, {stopped}")
+                cell.outputs = [_error("NotRun", stopped)]
                 continue
             if index in watch and baseline is None:
                 baseline = fingerprint()
@@ -294,10 +299,12 @@ def execute(nb, limits: Limits = Limits(), watch: set[int] = frozenset()) -> Exe
                 events.append(f"cell {index}: {reason}")
                 restarts += 1
                 if restarts > 3:
-                    events.append("gave up after 3 restarts")
-                    deadline = time.monotonic()
+                    stopped = "the kernel was restarted 3 times"
                     continue
-                restart()
+                try:
+                    restart()
+                except Exception as error:          # noqa: BLE001 (a replay failed)
+                    stopped = f"the kernel could not be restarted ({type(error).__name__})"
                 continue
             if index in watch and baseline is not None:
                 now = fingerprint()
@@ -309,4 +316,5 @@ def execute(nb, limits: Limits = Limits(), watch: set[int] = frozenset()) -> Exe
         stop()
         for folder in shared:
             shutil.rmtree(folder, ignore_errors=True)
-    return Execution(client.nb, events, tampering, time.monotonic() - start)
+    out_of_time = bool(stopped) and "time limit" in stopped
+    return Execution(client.nb, events, tampering, time.monotonic() - start, out_of_time)
