@@ -280,6 +280,14 @@ def test_a_notebook_stops_at_its_time_limit():
     assert execution.seconds < 15
 
 
+def test_a_restarted_kernel_is_not_taken_for_tampering():
+    # after a timeout the kernel is a new process, so every id changes; only changes made
+    # by an answer count
+    execution, texts = run("import numpy as np", "x = 1", "while True:\n    pass", "y = 2",
+                           limits=sandbox.Limits(cell_seconds=2), watch={1, 3})
+    assert texts[2] == "TimeoutError" and execution.tampering == []
+
+
 def test_changes_under_the_tests_are_seen_at_run_time():
     execution, _ = run("import numpy as np", "np.allclose = lambda *a, **k: True",
                        "import ast\nget_ipython().ast_transformers.append(ast.NodeTransformer())", "x = 1",
@@ -326,9 +334,9 @@ def test_a_notebook_out_of_time_is_marked_and_keeps_the_points_it_earned(course)
                                                "loss_and_gradients": endless,
                                                "train": "solution"})
     assignments.submit(course, NAME, "out_of_time", nb)
-    # four test cells loop for 2 s each, past the notebook's 6 s
+    # the test cells of questions 3 and 4 loop for 3 s each, past the notebook's 5 s
     grading.grade(course, [NAME], ["out_of_time"], jobs=1, progress=lambda _: None,
-                  limits=sandbox.Limits(cell_seconds=2, notebook_seconds=6))
+                  limits=sandbox.Limits(cell_seconds=3, notebook_seconds=5))
     graded = result(course, "out_of_time")
     assert graded["status"] == "timed out" and graded["score"] == 4, graded
     assert any("time limit" in event for event in graded["events"])

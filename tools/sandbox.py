@@ -303,6 +303,8 @@ def execute(nb, limits: Limits = Limits(), watch: set[int] = frozenset()) -> Exe
                     continue
                 try:
                     restart()
+                    if baseline is not None:        # a new process: new ids to compare
+                        baseline = fingerprint()
                 except Exception as error:          # noqa: BLE001 (a replay failed)
                     stopped = f"the kernel could not be restarted ({type(error).__name__})"
                 continue
