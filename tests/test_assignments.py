@@ -5,6 +5,7 @@ should. Attacks on the grader are in test_grading.py.
 The source notebooks themselves (solutions and all tests) run under nbval, like the
 chapters (pytest.ini lists assignments/source).
 """
+import csv
 import json
 import re
 import shutil
@@ -46,6 +47,18 @@ GREEDY_SAMPLER = '''
 def sample(p, rng):
     return int(np.argmax(p))               # the most likely index, never a sample
 '''
+# dJ/dW_h taken with h_t where h_{t-1} belongs; dh_prev and dc_prev are right.
+W_H_FROM_H_T = '''
+def lstm_step_backward(dh, dc, cache, params):
+    x, h_prev, c_prev, i, f, g, omega, c = cache
+    h = omega * np.tanh(c)
+    d_omega = dh * np.tanh(c)
+    dc = dc + dh * omega * (1.0 - np.tanh(c) ** 2)
+    da = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f),
+                         dc * i * (1 - g ** 2), d_omega * omega * (1 - omega)], axis=1)
+    grads = {"W_x": da.T @ x, "W_h": da.T @ h, "b": da.sum(axis=0)}
+    return grads, da @ params["W_x"], da @ params["W_h"], dc * f
+'''
 PARTIAL = {
     "a03_backprop": ({"linear_backward": "solution", "tanh_backward": "solution"},
                      {"test_loss_and_gradients_example", "test_loss_and_gradients_hidden",
@@ -53,6 +66,9 @@ PARTIAL = {
     "a04_bptt": ({"rnn_step": "solution", "rnn_step_backward": "solution",
                   "clip_by_global_norm": IN_PLACE_CLIP},
                  {"test_bptt_example", "test_bptt_hidden", "test_clip_hidden"}),
+    "a04_lstm": ({"lstm_step": "solution", "lstm_step_backward": W_H_FROM_H_T},
+                 {"test_lstm_step_backward_hidden", "test_lstm_backward_example",
+                  "test_lstm_backward_hidden"}),
     "a05_vae": ({"reparameterize": "solution", "gaussian_kl": "solution",
                  "negative_elbo": NAIVE_ELBO},
                 {"test_negative_elbo_hidden", "test_train_step_example",
@@ -99,15 +115,30 @@ def graded():
         grading.grade(course, NAMES, ["solution", "untouched", "partial"], **quiet)
         grading.grade(course, ["a03_backprop"], ["syntax_error", "endless"],
                       limits=sandbox.Limits(cell_seconds=BROKEN_CELL_TIMEOUT), **quiet)
-        yield {name: {path.stem: json.loads(path.read_text())
-                      for path in (course / "results" / name).glob("*.json")}
-               for name in NAMES}
+        grading.merge(course, NAMES)
+        yield course, {name: {path.stem: json.loads(path.read_text())
+                              for path in (course / "results" / name).glob("*.json")}
+                       for name in NAMES}
     finally:
         shutil.rmtree(course, ignore_errors=True)
 
 
-def test_there_are_five_assignments():
-    assert NAMES == ["a03_backprop", "a04_bptt", "a05_vae", "a06_gan", "a08_sampling"]
+def test_there_are_six_assignments():
+    assert NAMES == ["a03_backprop", "a04_bptt", "a04_lstm", "a05_vae", "a06_gan",
+                     "a08_sampling"]
+
+
+def code_answers(nb):
+    return [c for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"]
+
+
+def autograded_points(name):
+    """Points of the autograded test cells (written answers are graded by hand)."""
+    nb = nbformat.read(assignments.notebook_path(COURSE, "source", name), as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
+            for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
+            and c.cell_type == "code"}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -115,8 +146,8 @@ def test_each_question_has_visible_and_hidden_tests_worth_ten_points(name):
     nb = nbformat.read(assignments.notebook_path(COURSE, "source", name), as_version=4)
     points = cells_and_points(nb)
     assert sum(points.values()) == FULL_MARKS
-    solutions = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
-    assert len(solutions) == 4
+    solutions = code_answers(nb)
+    assert len(solutions) == (3 if name == "a04_lstm" else 4)
     for cell in solutions:
         grade_id = cell.metadata["nbgrader"]["grade_id"]
         assert "### BEGIN SOLUTION" in cell.source
@@ -126,7 +157,11 @@ def test_each_question_has_visible_and_hidden_tests_worth_ten_points(name):
         assert not any(c.metadata["nbgrader"].get("solution") for c in between), grade_id
         assert "HIDDEN" not in visible.source and "print(" in visible.source
     hidden = [c for c in nb.cells if "### BEGIN HIDDEN TESTS" in c.source]
-    assert len(hidden) == 4
+    assert len(hidden) == len(solutions)
+    written = [c for c in nb.cells if c.cell_type == "markdown"
+               and c.metadata.get("nbgrader", {}).get("solution")]
+    assert sum(c.metadata["nbgrader"]["points"] for c in written) == FULL_MARKS - sum(
+        autograded_points(name).values())
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -136,7 +171,8 @@ def test_student_version_has_no_solution_and_no_hidden_test(name):
     text = "\n".join(c.source for c in student.cells)
     assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
     code = [c for c in student.cells if c.cell_type == "code"]
-    assert sum("raise NotImplementedError()" in c.source for c in code) == 4
+    assert sum("raise NotImplementedError()" in c.source for c in code) == len(
+        code_answers(source))
     assert all(not c.outputs for c in code)
     # no line of any solution or hidden test survives, unless the source also has it
     # outside them (a visible test may call a function as a hidden one does)
@@ -168,32 +204,65 @@ def test_student_versions_are_current():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_solution_scores_full_marks(graded, name):
-    result = graded[name]["solution"]
-    assert result["score"] == result["max_score"] == FULL_MARKS, result
+    _, results = graded
+    result = results[name]["solution"]
+    assert result["status"] == "graded", result
+    assert result["score"] == result["max_score"] == sum(autograded_points(name).values()), result
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_untouched_student_version_scores_zero(graded, name):
-    result = graded[name]["untouched"]
-    assert result["score"] == 0 and result["max_score"] == FULL_MARKS, result
+    _, results = graded
+    result = results[name]["untouched"]
+    assert result["score"] == 0 and result["max_score"] == sum(autograded_points(name).values())
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_partial_submission_scores_the_tests_it_passes(graded, name):
-    result = graded[name]["partial"]
+    _, results = graded
+    result = results[name]["partial"]
     _, failing = PARTIAL[name]
-    source = nbformat.read(assignments.notebook_path(COURSE, "source", name), as_version=4)
-    points = cells_and_points(source)
+    points = autograded_points(name)
     assert {cell for cell, score in result["cells"].items() if score == 0} == failing
     expected = sum(p for cell, p in points.items() if cell not in failing)
-    assert 0 < result["score"] == expected < FULL_MARKS
+    assert 0 < result["score"] == expected < sum(points.values())
 
 
 @pytest.mark.parametrize("student", ["syntax_error", "endless"])
 def test_broken_submissions_are_graded_not_fatal(graded, student):
     # A syntax error fails its cell; an endless loop is interrupted after the cell time
     # limit. Either way only the train tests (3 points) are lost and grading finishes.
-    result = graded["a03_backprop"][student]
+    _, results = graded
+    result = results["a03_backprop"][student]
     zero = {cell for cell, score in result["cells"].items() if score == 0}
     assert zero == {"test_train_example", "test_train_hidden"}
     assert result["score"] == FULL_MARKS - 3
+
+
+def test_written_answers_are_marked_by_hand_and_reach_the_export(graded):
+    course, _ = graded
+    name, students = "a04_lstm", ["solution", "untouched", "partial"]
+    table = grading.written(course, name, students)
+    with table.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    answers = {row["student_id"]: row["answer"] for row in rows}
+    assert "0.97" in answers["solution"] and answers["untouched"] == "YOUR ANSWER HERE"
+    exported = {row["student_id"]: row
+                for row in csv.DictReader(grading.export(course, [name], students)
+                                          .read_text().splitlines())}
+    assert exported["solution"]["score"] == "8"
+    assert "not marked yet" in exported["solution"]["reason"]
+    for row in rows:                                     # the instructor fills in scores
+        row["score"] = "2" if row["student_id"] == "solution" else "0"
+    with table.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert grading.mark(course, name) == 3
+    grading.written(course, name, students)              # scores survive a rewrite
+    with table.open(newline="") as handle:
+        assert {r["student_id"]: r["score"] for r in csv.DictReader(handle)}["solution"] == "2"
+    exported = {row["student_id"]: row
+                for row in csv.DictReader(grading.export(course, [name], students)
+                                          .read_text().splitlines())}
+    assert exported["solution"]["score"] == "10" and exported["solution"]["reason"] == ""

@@ -12,7 +12,8 @@ import nbformat
 import pytest
 
 import assignments  # tools/assignments.py
-from test_assignments import GREEDY_SAMPLER, IN_PLACE_CLIP, NAIVE_D_LOSS, NAIVE_ELBO
+from test_assignments import (GREEDY_SAMPLER, IN_PLACE_CLIP, NAIVE_D_LOSS, NAIVE_ELBO,
+                              W_H_FROM_H_T)
 
 # The generator's update takes L_D's gradient too: the fakes are not detached and both
 # optimisers are zeroed once, at the start. It runs, and it even learns roughly.
@@ -113,6 +114,32 @@ def bptt(X, h0, params, H, dH):
     return grads
 """),
     "a04_bptt/test_clip_hidden": ("clip_by_global_norm", IN_PLACE_CLIP),
+    # a04_lstm: the input and forget gates read from each other's block (the visible
+    # test's zero weights cannot tell); dJ/dW_h taken with h_t; the cell state's gradient
+    # not carried back (one step, the visible test, needs none)
+    "a04_lstm/test_lstm_step_hidden": ("lstm_step", """
+def lstm_step(x, h_prev, c_prev, params):
+    H = h_prev.shape[1]
+    a = x @ params["W_x"].T + h_prev @ params["W_h"].T + params["b"]
+    f, i = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H])
+    g, omega = np.tanh(a[:, 2 * H:3 * H]), sigmoid(a[:, 3 * H:])
+    c = f * c_prev + i * g
+    h = omega * np.tanh(c)
+    return h, c, (x, h_prev, c_prev, i, f, g, omega, c)
+"""),
+    "a04_lstm/test_lstm_step_backward_hidden": ("lstm_step_backward", W_H_FROM_H_T),
+    "a04_lstm/test_lstm_backward_hidden": ("lstm_backward", """
+def lstm_backward(dH, caches, params):
+    grads = {name: np.zeros_like(value) for name, value in params.items()}
+    dX, dh_next = [], np.zeros_like(dH[0])
+    for t in reversed(range(len(caches))):
+        step, dx, dh_next, dc_prev = lstm_step_backward(dH[t] + dh_next, np.zeros_like(dH[0]),
+                                                        caches[t], params)
+        for name in grads:
+            grads[name] += step[name]
+        dX.append(dx)
+    return grads, np.stack(dX[::-1]), dh_next, dc_prev
+"""),
     # a05: the variance where the standard deviation belongs; the KL without its 1/2;
     # log(sigmoid) that overflows; training on the posterior mean alone
     "a05_vae/test_reparameterize_hidden": ("reparameterize", """

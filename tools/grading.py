@@ -2,6 +2,8 @@
 
     python tools/grading.py grade a03_backprop [more names] [--roster ids.txt] [--jobs N]
     python tools/grading.py accept a03_backprop STUDENT     # after reviewing a flagged one
+    python tools/grading.py written a04_lstm                 # written answers to a CSV ...
+    python tools/grading.py mark a04_lstm                    # ... and their scores back
     python tools/grading.py export                           # grades.csv again
 
 Submissions sit where nbgrader puts them, ``assignments/submitted/<student>/<name>/``
@@ -95,6 +97,9 @@ def grade_one(course: Path, name: str, student: str, limits: sandbox.Limits) -> 
         result["cells"] = {grade_id: points if passed(run.nb.cells[index]) else 0.0
                            for grade_id, (index, points) in tests.items()}
         result["score"] = sum(result["cells"].values())
+        result["written"] = [c.metadata["nbgrader"]["grade_id"] for c in source.cells
+                             if c.cell_type == "markdown"
+                             and c.metadata.get("nbgrader", {}).get("grade")]
         result["status"] = ("flagged" if result["flags"] else
                             "timed out" if run.out_of_time else "graded")
         graded = assignments.notebook_path(course, "autograded", name, student)
@@ -179,6 +184,9 @@ def merge(course: Path, names: list[str]) -> None:
                 for cell, score in result["cells"].items():
                     entry = gradebook.find_grade(cell, name, name, student)
                     entry.auto_score, entry.needs_manual_grade = score, False
+                for cell in result.get("written", []):           # left for `mark`
+                    entry = gradebook.find_grade(cell, name, name, student)
+                    entry.needs_manual_grade = entry.manual_score is None
                 gradebook.db.commit()
 
 
@@ -212,7 +220,10 @@ def feedback(course: Path, name: str, student: str, result: dict) -> Path | None
 def _score_text(result: dict) -> str:
     if result["score"] is None or not COUNTED[result["status"]]:
         return f"none yet ({result['status']})"
-    return f"{result['score']:g} of {result['max_score']:g}"
+    text = f"{result['score']:g} of {result['max_score']:g} from the tests"
+    if result.get("written"):
+        text += ", and the written answer is marked by hand"
+    return text
 
 
 def export(course: Path, names: list[str], students: list[str]) -> Path:
@@ -233,16 +244,67 @@ def export(course: Path, names: list[str], students: list[str]) -> Path:
                 saved = result_path(course, name, student)
                 result = json.loads(saved.read_text()) if saved.exists() else {
                     "status": "missing", "notes": ["not graded yet"], "flags": []}
-                score = ""
+                score, notes = "", []
                 if COUNTED.get(result["status"]):
                     try:
-                        score = f"{gradebook.find_submission(name, student).score:g}"
+                        submission = gradebook.find_submission(name, student)
+                        score = f"{submission.score:g}"
+                        if submission.needs_manual_grade:
+                            notes = ["the written answer is not marked yet"]
                     except MissingEntry:
                         pass
                 max_score = f"{gradebook.find_assignment(name).max_score:g}"
-                reason = "; ".join(result["flags"] or result["notes"] + result.get("events", []))
+                reason = "; ".join(result["flags"] or
+                                   notes + result["notes"] + result.get("events", []))
                 writer.writerow([student, name, result["status"], score, max_score, reason])
     return path
+
+
+def written(course: Path, name: str, students: list[str]) -> Path:
+    """``written/<name>.csv``: each written answer to mark by hand, one row per student and
+    question, with empty ``score`` and ``comment`` columns (scores already given are kept)."""
+    path = course / "written" / f"{name}.csv"
+    given = {}
+    if path.exists():
+        with path.open(newline="") as handle:
+            given = {(r["student_id"], r["question"]): r for r in csv.DictReader(handle)}
+    rows = []
+    for student in students:
+        graded = assignments.notebook_path(course, "autograded", name, student)
+        if not graded.exists():
+            continue
+        for cell in nbformat.read(graded, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "markdown" and meta.get("solution") and meta.get("grade"):
+                old = given.get((student, meta["grade_id"]), {})
+                rows.append({"student_id": student, "question": meta["grade_id"],
+                             "points": f"{meta['points']:g}", "answer": cell.source,
+                             "score": old.get("score", ""), "comment": old.get("comment", "")})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, ["student_id", "question", "points", "answer",
+                                         "score", "comment"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def mark(course: Path, name: str) -> int:
+    """Put the scores filled in ``written/<name>.csv`` into the gradebook; how many."""
+    from nbgrader.api import Gradebook
+
+    with (course / "written" / f"{name}.csv").open(newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["score"].strip()]
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for row in rows:
+            score = float(row["score"])
+            if not 0 <= score <= float(row["points"]):
+                raise SystemExit(f"{row['student_id']}, {row['question']}: score {score:g} "
+                                 f"is not between 0 and {row['points']}")
+            entry = gradebook.find_grade(row["question"], name, name, row["student_id"])
+            entry.manual_score, entry.needs_manual_grade = score, False
+        gradebook.db.commit()
+    return len(rows)
 
 
 def accept(course: Path, name: str, student: str) -> None:
@@ -274,6 +336,10 @@ def main(argv=None) -> int:
     again = sub.add_parser("merge", help="gradebook, feedback and grades.csv from saved results")
     again.add_argument("names", nargs="+")
     sub.add_parser("export", help="grades.csv from the saved results")
+    text = sub.add_parser("written", help="written/<name>.csv: the written answers to mark")
+    text.add_argument("name")
+    marks = sub.add_parser("mark", help="scores filled in written/<name>.csv to the gradebook")
+    marks.add_argument("name")
     args = parser.parse_args(argv)
     course = args.course.resolve()
     students = roster(course, args.roster)
@@ -282,6 +348,12 @@ def main(argv=None) -> int:
         grade(course, args.names, students, args.jobs, shard=(k, n))
         if args.no_merge:
             return 0
+    if args.command == "written":
+        print(f"wrote {written(course, args.name, students)}: fill in `score` (and `comment`),"
+              f" then run `mark {args.name}`")
+        return 0
+    if args.command == "mark":
+        print(f"marked {mark(course, args.name)} written answers")
     if args.command == "accept":
         accept(course, args.name, args.student)
         args.names = [args.name]

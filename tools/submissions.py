@@ -2,7 +2,8 @@
 
 A submission is never graded as it is. Its answers are taken out (the code of each answer
 cell, found by the cell's grade id, or, when the notebook lost its nbgrader metadata, by the
-function the answer defines) and put into a fresh copy of the instructor's source notebook.
+function the answer defines; the text of each written answer, by its grade id) and put into
+a fresh copy of the instructor's source notebook.
 Tests, helpers, setup cells and metadata all come from the source; nothing else the student
 wrote reaches the kernel. Each answer is read before it runs, and code that reaches the
 interpreter or patches shared modules is flagged for an instructor to review.
@@ -20,6 +21,7 @@ from pathlib import Path
 import nbformat
 
 ANSWER_STUB = "raise NotImplementedError()"
+WRITTEN_STUB = "YOUR ANSWER HERE"          # nbgrader's text in a written answer's cell
 # Modules an answer may import: what the assignments use, and harmless standard ones.
 ALLOWED_IMPORTS = {"numpy", "torch", "math", "itertools", "functools", "collections",
                    "random", "statistics", "typing", "dataclasses"}
@@ -229,6 +231,15 @@ def rebuild(path: Path, source) -> Rebuilt:
     notes: list[str] = []
     answers = _student_answers(student, list(functions), functions, notes)
     nb = copy.deepcopy(source)
+    for index, cell in enumerate(source.cells):          # written answers, graded by hand
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "markdown" and meta.get("solution"):
+            written = [c.source for c in student.cells if c.cell_type == "markdown"
+                       and c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+                       == meta["grade_id"]]
+            nb.cells[index].source = written[-1] if written else WRITTEN_STUB
+            if not written:
+                notes.append(f"no written answer for {meta['grade_id']!r}")
     flags = []
     for index, grade_id, _ in answers_at:
         code = answers.get(grade_id)
