@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -340,3 +341,11 @@ def test_a_notebook_out_of_time_is_marked_and_keeps_the_points_it_earned(course)
     graded = result(course, "out_of_time")
     assert graded["status"] == "timed out" and graded["score"] == 4, graded
     assert any("time limit" in event for event in graded["events"])
+
+
+def test_python_under_tmp_is_bound_on_top_of_the_sandbox_tmp():
+    # a virtual environment in a temporary clone (as CI makes) must stay visible
+    argv = sandbox.command(["true"], Path("/tmp/shared"), sandbox.Limits())
+    tmpfs = argv.index("--tmpfs")
+    binds = [i for i, arg in enumerate(argv) if arg in ("--ro-bind", "--bind")]
+    assert binds and all(i > tmpfs for i in binds)

@@ -109,12 +109,14 @@ def command(argv: list[str], shared: Path, limits: Limits) -> list[str]:
     # (root builds the sandbox with its own rights and then drops them, below)
     namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
                   "--unshare-cgroup-try"] + ([] if root else ["--unshare-user"])
+    # /tmp first: bwrap mounts in order, and a Python or a shared folder under /tmp (a
+    # virtual environment in a temporary clone, say) must be bound on top of it, not hidden
     sandbox = ["bwrap", *namespaces, "--die-with-parent", "--new-session", "--clearenv",
-               *_system_binds(), *_python_binds(),
                "--proc", "/proc", "--dev", "/dev",
                "--size", str(limits.tmp_size), "--perms", "1777", "--tmpfs", "/tmp",
-               "--perms", "0777", "--dir", home, *_parents(str(shared)), "--bind", str(shared), str(shared),
-               "--chdir", "/tmp"]
+               "--perms", "0777", "--dir", home,
+               *_system_binds(), *_python_binds(),
+               *_parents(str(shared)), "--bind", str(shared), str(shared), "--chdir", "/tmp"]
     for key, value in environment.items():
         sandbox += ["--setenv", key, value]
     if root:
