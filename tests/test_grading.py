@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -343,9 +342,9 @@ def test_a_notebook_out_of_time_is_marked_and_keeps_the_points_it_earned(course)
     assert any("time limit" in event for event in graded["events"])
 
 
-def test_python_under_tmp_is_bound_on_top_of_the_sandbox_tmp():
+def test_python_under_tmp_is_bound_on_top_of_the_sandbox_tmp(tmp_path):
     # a virtual environment in a temporary clone (as CI makes) must stay visible
-    argv = sandbox.command(["true"], Path("/tmp/shared"), sandbox.Limits())
+    argv = sandbox.command(["true"], tmp_path, sandbox.Limits())
     tmpfs = argv.index("--tmpfs")
     binds = [i for i, arg in enumerate(argv) if arg in ("--ro-bind", "--bind")]
     assert binds and all(i > tmpfs for i in binds)
