@@ -59,6 +59,14 @@ def lstm_step_backward(dh, dc, cache, params):
     grads = {"W_x": da.T @ x, "W_h": da.T @ h, "b": da.sum(axis=0)}
     return grads, da @ params["W_x"], da @ params["W_h"], dc * f
 '''
+# Repeated pairs counted once: fancy indexing does not accumulate.
+FANCY_INDEX_COUNTS = '''
+def bigram_log_probs(ids, V, alpha=1.0):
+    counts = np.zeros((V, V))
+    counts[ids[:-1], ids[1:]] += 1.0
+    counts += alpha
+    return np.log(counts / counts.sum(axis=1, keepdims=True))
+'''
 PARTIAL = {
     "a03_backprop": ({"linear_backward": "solution", "tanh_backward": "solution"},
                      {"test_loss_and_gradients_example", "test_loss_and_gradients_hidden",
@@ -76,6 +84,10 @@ PARTIAL = {
     "a06_gan": ({"discriminator_loss": NAIVE_D_LOSS, "generator_loss": "solution"},
                 {"test_discriminator_loss_hidden", "test_js_example", "test_js_hidden",
                  "test_train_step_example", "test_train_step_hidden"}),
+    "a08_charlm": ({"cross_entropy": "solution", "bigram_log_probs": FANCY_INDEX_COUNTS,
+                    "evaluate": "solution"},
+                   {"test_bigram_log_probs_example", "test_bigram_log_probs_hidden",
+                    "test_train_bigram_example", "test_train_bigram_hidden"}),
     "a08_sampling": ({"softmax": "solution", "sample": GREEDY_SAMPLER, "top_k": "solution",
                       "generate": "solution"},
                      {"test_sample_example", "test_sample_hidden", "test_generate_hidden"}),
@@ -123,9 +135,9 @@ def graded():
         shutil.rmtree(course, ignore_errors=True)
 
 
-def test_there_are_six_assignments():
+def test_there_are_seven_assignments():
     assert NAMES == ["a03_backprop", "a04_bptt", "a04_lstm", "a05_vae", "a06_gan",
-                     "a08_sampling"]
+                     "a08_charlm", "a08_sampling"]
 
 
 def code_answers(nb):

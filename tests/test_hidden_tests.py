@@ -12,8 +12,8 @@ import nbformat
 import pytest
 
 import assignments  # tools/assignments.py
-from test_assignments import (GREEDY_SAMPLER, IN_PLACE_CLIP, NAIVE_D_LOSS, NAIVE_ELBO,
-                              W_H_FROM_H_T)
+from test_assignments import (FANCY_INDEX_COUNTS, GREEDY_SAMPLER, IN_PLACE_CLIP,
+                              NAIVE_D_LOSS, NAIVE_ELBO, W_H_FROM_H_T)
 
 # The generator's update takes L_D's gradient too: the fakes are not detached and both
 # optimisers are zeroed once, at the start. It runs, and it even learns roughly.
@@ -142,6 +142,35 @@ def lstm_backward(dH, caches, params):
 """),
     # a05: the variance where the standard deviation belongs; the KL without its 1/2;
     # log(sigmoid) that overflows; training on the posterior mean alone
+    # a08_charlm: exp of the logits unshifted (overflows); counts incremented by fancy
+    # indexing (repeated pairs count once); log P read transposed; the gradient added by
+    # plain indexing (rows that share a character keep only one contribution)
+    "a08_charlm/test_cross_entropy_hidden": ("cross_entropy", """
+def cross_entropy(logits, targets):
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    return float(-np.log(p[np.arange(len(targets)), targets]).mean())
+"""),
+    "a08_charlm/test_bigram_log_probs_hidden": ("bigram_log_probs", FANCY_INDEX_COUNTS),
+    "a08_charlm/test_evaluate_hidden": ("evaluate", """
+def evaluate(log_P, ids):
+    nats = float(-log_P[ids[1:], ids[:-1]].mean())
+    return {"nats": nats, "bits": nats / np.log(2.0), "perplexity": float(np.exp(nats))}
+"""),
+    "a08_charlm/test_train_bigram_hidden": ("train_bigram", """
+def train_bigram(ids, V, steps=200, lr=50.0):
+    x, y = ids[:-1], ids[1:]
+    W, losses = np.zeros((V, V)), []
+    for _ in range(steps):
+        logits = W[x]
+        losses.append(cross_entropy(logits, y))
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        p[np.arange(len(y)), y] -= 1.0
+        grad = np.zeros_like(W)
+        grad[x] += p / len(y)
+        W -= lr * grad
+    return W, losses
+"""),
     "a05_vae/test_reparameterize_hidden": ("reparameterize", """
 def reparameterize(mu, logvar, eps):
     return mu + torch.exp(logvar) * eps
