@@ -39,7 +39,7 @@ NOBODY = 65534
 class Limits:
     """What one submission may use. The solutions need well under a tenth of each."""
     memory: int = 2 * 2**30          # bytes of address space per process (torch maps ~0.7 GB)
-    processes: int = 64              # processes and threads of the sandbox's user
+    processes: int = 64              # processes and threads the sandbox may add
     file_size: int = 16 * 2**20      # bytes per file written
     tmp_size: int = 64 * 2**20       # bytes in the writable /tmp
     cell_seconds: float = 60         # per cell; the solutions need under 5 s
@@ -94,6 +94,17 @@ def _python_binds() -> list[str]:
     return args
 
 
+def _tasks_of(uid: int) -> int:
+    """How many tasks (threads included) the user ``uid`` runs now."""
+    count = 0
+    for task in Path("/proc").glob("[0-9]*/task/[0-9]*"):
+        try:
+            count += task.stat().st_uid == uid
+        except OSError:                             # ended while we looked
+            pass
+    return count
+
+
 def command(argv: list[str], shared: Path, limits: Limits) -> list[str]:
     """``argv`` wrapped in prlimit and bwrap, sharing only the folder ``shared``."""
     home = "/tmp/home"
@@ -128,7 +139,11 @@ def command(argv: list[str], shared: Path, limits: Limits) -> list[str]:
                     "--no-new-privs"]
     else:
         sandbox += ["--cap-drop", "ALL", "--"]
-    caps = ["prlimit", f"--as={limits.memory}", f"--nproc={limits.processes}",
+    # The kernel counts the limit against every task (process or thread) of the user (as
+    # root, nobody: the other sandboxes graded at once; otherwise also the desktop's), so
+    # the limit is what that user runs now plus the sandbox's share.
+    processes = limits.processes + _tasks_of(NOBODY if root else os.getuid())
+    caps = ["prlimit", f"--as={limits.memory}", f"--nproc={processes}",
             f"--fsize={limits.file_size}", "--core=0", "--nofile=256", "--"]
     return caps + sandbox + argv
 
