@@ -1,10 +1,10 @@
 """How long grading a class takes (tools/grading.py), measured on a batch and extrapolated.
 
-Not a test. A scratch course gets N full solutions of each of the five assignments (the
+Not a test. A scratch course gets N full solutions of each of the assignments (the
 slowest honest submissions: every training run goes to the end). The batch is graded with
 1 job and with --jobs J (default: every core), each in its own sandbox with one thread;
 R repeats, medians reported. The extrapolation to a class multiplies the median seconds per
-notebook by students x 5 assignments.
+notebook by students x the number of assignments.
 
     python benchmarks/grading.py [--solutions N] [--jobs J] [--repeat R] [--students 300]
 
@@ -55,22 +55,22 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--students", type=int, default=300)
     args = parser.parse_args(argv)
-    figures = {}
+    figures, n_assignments = {}, len(assignments.assignment_names())
     for jobs in sorted({1, args.jobs}):
         runs = [batch(args.solutions, jobs) for _ in range(args.repeat)]
         per_notebook = statistics.median(r["wall"] / r["notebooks"] for r in runs)
-        class_minutes = per_notebook * args.students * 5 / 60
+        class_minutes = per_notebook * args.students * n_assignments / 60
         figures[f"jobs={jobs}"] = {
             "notebooks_per_batch": runs[0]["notebooks"],
             "batch_seconds": [round(r["wall"], 1) for r in runs],
             "seconds_per_notebook": round(per_notebook, 2),
-            f"minutes_for_{args.students}_students_x_5": round(class_minutes, 1),
+            f"minutes_for_{args.students}_students_x_{n_assignments}": round(class_minutes, 1),
             "kernel_seconds_by_assignment": {k: round(v, 2)
                                              for k, v in runs[0]["kernel_seconds"].items()},
             "scores": runs[0]["scores"]}
         batches = ", ".join(f"{r['wall']:.1f}" for r in runs)
         print(f"jobs={jobs}: {per_notebook:.2f} s per notebook (batches {batches} s for "
-              f"{runs[0]['notebooks']}); {args.students} students x 5 assignments: "
+              f"{runs[0]['notebooks']}); {args.students} students x {n_assignments} assignments: "
               f"{class_minutes:.0f} min")
     print(json.dumps(figures))
     return 0

@@ -70,7 +70,8 @@ def bigram_log_probs(ids, V, alpha=1.0):
 PARTIAL = {
     "a03_backprop": ({"linear_backward": "solution", "tanh_backward": "solution"},
                      {"test_loss_and_gradients_example", "test_loss_and_gradients_hidden",
-                      "test_train_example", "test_train_hidden"}),
+                      "test_loss_and_gradients_depth_hidden", "test_train_example",
+                      "test_train_hidden"}),
     "a04_bptt": ({"rnn_step": "solution", "rnn_step_backward": "solution",
                   "clip_by_global_norm": IN_PLACE_CLIP},
                  {"test_bptt_example", "test_bptt_hidden", "test_clip_hidden"}),
@@ -93,7 +94,7 @@ PARTIAL = {
                      {"test_sample_example", "test_sample_hidden", "test_generate_hidden"}),
 }
 # Two broken a03 submissions: a syntax error in the last answer, and an answer that never
-# returns. Each loses exactly the 3 points of the question it breaks.
+# returns. Each loses exactly the 2 points of the question it breaks.
 SYNTAX_ERROR = "def train(X, y, hidden=16, lr=1.0, steps=1000, seed=0)\n    return None\n"
 ENDLESS = "def train(X, y, hidden=16, lr=1.0, steps=1000, seed=0):\n    while True:\n        pass\n"
 BROKEN_CELL_TIMEOUT = 5   # seconds per cell for this run, so the endless loop costs 2 x 5 s
@@ -168,8 +169,10 @@ def test_each_question_has_visible_and_hidden_tests_worth_ten_points(name):
         between = after[:after.index(visible)]
         assert not any(c.metadata["nbgrader"].get("solution") for c in between), grade_id
         assert "HIDDEN" not in visible.source and "print(" in visible.source
-    hidden = [c for c in nb.cells if "### BEGIN HIDDEN TESTS" in c.source]
-    assert len(hidden) == len(solutions)
+    for cell, following in zip(solutions, solutions[1:] + [None]):
+        question = nb.cells[nb.cells.index(cell):
+                            nb.cells.index(following) if following else None]
+        assert any("### BEGIN HIDDEN TESTS" in c.source for c in question), cell.source[:40]
     written = [c for c in nb.cells if c.cell_type == "markdown"
                and c.metadata.get("nbgrader", {}).get("solution")]
     assert sum(c.metadata["nbgrader"]["points"] for c in written) == FULL_MARKS - sum(
@@ -243,7 +246,8 @@ def test_a_partial_submission_scores_the_tests_it_passes(graded, name):
 @pytest.mark.parametrize("student", ["syntax_error", "endless"])
 def test_broken_submissions_are_graded_not_fatal(graded, student):
     # A syntax error fails its cell; an endless loop is interrupted after the cell time
-    # limit. Either way only the train tests (3 points) are lost and grading finishes.
+    # limit. Either way only the train tests (2 points) are lost and grading finishes;
+    # the written answer (1 point) waits for the instructor's mark.
     _, results = graded
     result = results["a03_backprop"][student]
     zero = {cell for cell, score in result["cells"].items() if score == 0}
