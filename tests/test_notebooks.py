@@ -62,6 +62,7 @@ def test_errata_quote_the_article_and_are_named(path):
     boxes = text.split(":class: erratum")[1:]
     for box in boxes:
         body = box.split(":::")[0]
+        assert body.startswith(" dropdown\n"), "every erratum is folded to its title"
         assert ":name: erratum-" in body, "every erratum has a label for the errata page"
         assert "The article" in body and "**Correct:**" in body
 
@@ -78,3 +79,13 @@ def test_every_chapter_with_notation_links_the_notation_page():
         text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
         if "$$" in text or int(path.name[:2]) in covered:
             assert "<../notation>`" in text or "{doc}`../notation`" in text, path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_saved_outputs_hold_no_progress_bar_and_no_unused_widget_state(path):
+    # `tools/notebooks.py execute` drops both; a notebook saved from Jupyter keeps them
+    nb = nbformat.read(path, as_version=4)
+    state = nb.metadata.get("widgets", {}).get(notebooks.WIDGET_STATE, {}).get("state", {})
+    models = len(state)
+    assert notebooks.drop_progress_bars(nb) == 0, "re-run it with tools/notebooks.py execute"
+    assert len(state) == models, "widget state no output shows"

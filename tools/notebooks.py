@@ -9,7 +9,9 @@ versions open on Colab as they are.
 
 Execution uses a fresh kernel per notebook, in the notebook's own folder, saves widget
 state (so the static book shows the widgets) and records no timestamps (so a re-run
-changes a notebook only where its outputs changed).
+changes a notebook only where its outputs changed). Progress bars are dropped from the
+saved outputs: a reader running the notebook sees them live, but in the book a finished
+bar with this machine's timings says nothing and costs the page the widget manager.
 """
 from __future__ import annotations
 
@@ -108,6 +110,63 @@ def run_in_place(nb, path: Path, timeout: int = 900) -> None:
     client.execute()
 
 
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+LINK_MODELS = {"LinkModel", "DirectionalLinkModel"}
+
+
+def _model_refs(value) -> set[str]:
+    """Model ids a widget's state refers to ("IPY_MODEL_<id>"), at any depth."""
+    if isinstance(value, str):
+        return {value[len("IPY_MODEL_"):]} if value.startswith("IPY_MODEL_") else set()
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return set().union(*map(_model_refs, items)) if items else set()
+
+
+def drop_progress_bars(nb) -> int:
+    """Remove tqdm's progress widgets (a box holding a FloatProgress) from the outputs of
+    ``nb``, and the saved state of every model no remaining output shows or links; how
+    many.
+
+    Only cells tagged nbval-ignore-output may hold one: nbval does not compare their
+    outputs, so the live bar of a test run never differs from the saved (absent) one."""
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    dropped = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.outputs:
+            model = state.get(output.get("data", {}).get(WIDGET_VIEW, {}).get("model_id"), {})
+            if any(state.get(ref, {}).get("model_name") == "FloatProgressModel"
+                   for ref in _model_refs(model.get("state", {}).get("children", []))):
+                if "nbval-ignore-output" not in cell.metadata.get("tags", []):
+                    raise ValueError(f"a progress bar in a cell nbval compares:\n{cell.source}")
+                dropped += 1
+            else:
+                kept.append(output)
+        cell.outputs = kept
+    if not state:
+        return dropped
+    shown = {o["data"][WIDGET_VIEW]["model_id"] for c in nb.cells if c.cell_type == "code"
+             for o in c.outputs if WIDGET_VIEW in o.get("data", {})}
+    reachable, todo = set(), [m for m in shown if m in state]
+    while todo:
+        model = todo.pop()
+        if model not in reachable:
+            reachable.add(model)
+            todo += [m for m in _model_refs(state[model]["state"]) if m in state]
+    # links between widgets (jslink) are shown by nothing but join two shown widgets
+    reachable |= {model for model, saved in state.items()
+                  if saved["model_name"] in LINK_MODELS
+                  and _model_refs(saved["state"]) and _model_refs(saved["state"]) <= reachable}
+    for model in set(state) - reachable:
+        del state[model]
+    if not state:
+        del nb.metadata["widgets"]
+    return dropped
+
+
 def execute(path: Path, write: bool = True, timeout: int = 900) -> float:
     """Run a notebook top to bottom in a fresh kernel; return the wall time in seconds."""
     path = Path(path)
@@ -115,6 +174,7 @@ def execute(path: Path, write: bool = True, timeout: int = 900) -> float:
     start = time.perf_counter()
     run_in_place(nb, path, timeout)
     seconds = time.perf_counter() - start
+    drop_progress_bars(nb)
     if write:
         nbformat.write(nb, path)
     return seconds

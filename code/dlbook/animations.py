@@ -26,6 +26,9 @@ PLAYER_GLYPHS = {
     "fa-fast-forward": "\u25b6\ufe0e\u25b6\ufe0e|",
 }
 
+# matplotlib's player makes an Image of every frame when it starts, which fetches them all
+PRELOAD = re.compile(r"this\.frames\[i\] = new Image\(\);\s*this\.frames\[i\]\.src = frames\[i\];")
+
 
 def animation_html(animation, alt: str, default_mode: str = "once") -> str:
     """An animation as matplotlib's JavaScript slider player, fit for the book's pages.
@@ -35,6 +38,9 @@ def animation_html(animation, alt: str, default_mode: str = "once") -> str:
     buttons' Font Awesome icons become text glyphs with the link to the icons' CDN gone:
     Colab's output frame has no Font Awesome (its buttons were blank), and a page of the
     book loads nothing from other hosts. Each button keeps matplotlib's ``aria-label``.
+    The player no longer preloads every frame: the book's build moves the frames into
+    image files (_ext/offline_html.py), and a page should fetch a frame only when it is
+    shown, not the whole animation when the page opens.
     """
     if not alt or not alt.strip():
         raise ValueError("alt must describe the animation for readers who cannot see it")
@@ -50,6 +56,9 @@ def animation_html(animation, alt: str, default_mode: str = "once") -> str:
     topic = html.escape(alt.split(":")[0].split(".")[0][:60])
     player = player.replace('aria-label="Repetition mode"',
                             f'aria-label="Repetition mode: {topic}"')
+    player, preloads = PRELOAD.subn("this.frames[i] = {src: frames[i]};", player)
+    if preloads != 1:
+        raise RuntimeError("matplotlib's player changed: its frame preloading was not found")
     return player.replace('class="anim-slider"', 'class="anim-slider" aria-label="frame"')
 
 

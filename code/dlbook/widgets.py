@@ -1,8 +1,16 @@
 """ipywidgets front-ends. This is the only module that imports ipywidgets, so the rest
 of the package imports headless (in tests, scripts and on machines without Jupyter).
 
-Each function returns a widget; the notebook displays it. When the notebook is executed
-with widget state saved, the static book shows the controls and their first figure.
+Each function returns a widget; the notebook displays it, and the book shows it from the
+widget state saved when the notebook was executed. The static book has no kernel, so a
+widget responds there only if it needs no Python to respond:
+
+- ``gradient_flow_explorer`` and ``temperature_sampler`` take a small set of values, draw
+  every output when they are built, and switch between them in the browser
+  (``precomputed``);
+- the others retrain or redraw for any setting; ``needs_kernel`` marks them, and the
+  book's page script disables their controls and says so beside them, with a link to the
+  notebook on Colab.
 """
 from __future__ import annotations
 
@@ -37,6 +45,44 @@ def show_figure(fig, alt: str) -> None:
     display(HTML(f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'))
 
 
+def needs_kernel(widget: widgets.DOMWidget) -> widgets.DOMWidget:
+    """Mark a widget that redraws with Python: in the static book (no kernel) the page
+    script (_ext/offline_html.js) disables its controls and explains why beside it."""
+    widget.add_class("dlbook-needs-kernel")
+    return widget
+
+
+def precomputed(controls: dict[str, widgets.Widget], draw) -> widgets.Widget:
+    """Every output the controls can ask for, drawn now, switched in the browser.
+
+    Each control must choose from a list (a ``Dropdown`` or ``SelectionSlider``). The
+    outputs sit in nested ``Stack``s, one level per control, and each stack's
+    ``selected_index`` is ``jslink``ed to its control's ``index``: the links are saved
+    with the widget state, so the static book switches figures without a kernel. The
+    cost is one ``draw`` per combination when the widget is built.
+    """
+    names = list(controls)
+    for name, control in controls.items():
+        if not hasattr(control, "index"):
+            raise TypeError(f"control {name!r} must choose from a list of options")
+
+    def level(depth: int, chosen: dict) -> widgets.Widget:
+        if depth == len(names):
+            out = widgets.Output()
+            with out:
+                draw(**chosen)
+            return out
+        control = controls[names[depth]]
+        options = [option[1] if isinstance(option, tuple) else option
+                   for option in control.options]
+        stack = widgets.Stack([level(depth + 1, {**chosen, names[depth]: option})
+                               for option in options], selected_index=control.index)
+        widgets.jslink((control, "index"), (stack, "selected_index"))
+        return stack
+
+    return level(0, {})
+
+
 def neuron_explorer(w1: float = 1.0, w2: float = -0.5, b: float = 0.0,
                     activation: str = "sigmoid") -> widgets.Widget:
     """Sliders for a neuron's two weights and bias, and a menu for its activation."""
@@ -57,7 +103,7 @@ def neuron_explorer(w1: float = 1.0, w2: float = -0.5, b: float = 0.0,
                     f"w2 = {w2:.1f} and bias {b:.1f}, as a colour map over the input plane.")
 
     out = widgets.interactive_output(draw, controls)
-    return widgets.HBox([widgets.VBox(list(controls.values())), out])
+    return needs_kernel(widgets.HBox([widgets.VBox(list(controls.values())), out]))
 
 
 def gan_explorer(data_mean: float = 2.0, data_std: float = 0.5) -> widgets.Widget:
@@ -87,7 +133,7 @@ def gan_explorer(data_mean: float = 2.0, data_std: float = 0.5) -> widgets.Widge
                     f"V(D*, G) = {V:.3f} and JS = {js:.3f}.")
 
     out = widgets.interactive_output(draw, controls)
-    return widgets.VBox([widgets.HBox(list(controls.values())), out])
+    return needs_kernel(widgets.VBox([widgets.HBox(list(controls.values())), out]))
 
 
 def mlp_playground(X, y, X_test, y_test, epochs: int = 60, batch_size: int = 32,
@@ -131,8 +177,8 @@ def mlp_playground(X, y, X_test, y_test, epochs: int = 60, batch_size: int = 32,
                     f"(test accuracy {accuracy:.1%}), and its training loss per epoch.")
 
     out = widgets.interactive_output(draw, controls)
-    return widgets.VBox([widgets.HBox(list(controls.values())[:2]),
-                         widgets.HBox(list(controls.values())[2:]), out])
+    return needs_kernel(widgets.VBox([widgets.HBox(list(controls.values())[:2]),
+                                      widgets.HBox(list(controls.values())[2:]), out]))
 
 
 def gradient_flow_explorer(hidden_size: int = 64, steps: int = 60,
@@ -146,10 +192,12 @@ def gradient_flow_explorer(hidden_size: int = 64, steps: int = 60,
 
     X = np.random.default_rng(seed).standard_normal((steps, 16, 4))
     style = {"description_width": "initial"}
+    # a list, not a continuous range, so that every figure is drawn once and the static
+    # book can switch between them; denser near 1 and sqrt(2), where the behaviour turns
+    scales = [0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.4, 1.6, 2.0, 3.0]
     controls = {
-        "scale": widgets.FloatSlider(value=1.0, min=0.25, max=3.0, step=0.05,
-                                     description="scale of W_hh", style=style,
-                                     continuous_update=False),
+        "scale": widgets.SelectionSlider(options=scales, value=1.0,
+                                         description="scale of W_hh", style=style),
         "activation": widgets.Dropdown(options=["tanh", "relu"], value="tanh",
                                        description="activation", style=style),
     }
@@ -157,7 +205,7 @@ def gradient_flow_explorer(hidden_size: int = 64, steps: int = 60,
     def draw(scale, activation):
         params = init_rnn_params(4, hidden_size, rng=np.random.default_rng(seed), scale=scale)
         norms = hidden_gradient_norms(X, params, activation)
-        fig, ax = plt.subplots(figsize=(6.4, 3.4))
+        fig, ax = plt.subplots(figsize=(6.4, 3.4), dpi=72)
         ax.semilogy(norms)
         ax.axhline(1.0, color="gray", lw=0.6)
         ax.set(xlabel="steps back in time, T - t", ylabel="‖dJ/dh_t‖",
@@ -167,8 +215,7 @@ def gradient_flow_explorer(hidden_size: int = 64, steps: int = 60,
                     f"{scale:.2f} and {activation}: after {steps - 1} steps "
                     f"{norms[-1]:.1e} is left.")
 
-    out = widgets.interactive_output(draw, controls)
-    return widgets.VBox([widgets.HBox(list(controls.values())), out])
+    return widgets.VBox([widgets.HBox(list(controls.values())), precomputed(controls, draw)])
 
 
 def latent_explorer(decode, codes, labels, shape=(8, 8), lim: float = 3.0) -> widgets.Widget:
@@ -198,24 +245,27 @@ def latent_explorer(decode, codes, labels, shape=(8, 8), lim: float = 3.0) -> wi
                     "draws for that point.")
 
     out = widgets.interactive_output(draw, controls)
-    return widgets.VBox([widgets.HBox(list(controls.values())), out])
+    return needs_kernel(widgets.VBox([widgets.HBox(list(controls.values())), out]))
 
 
 def temperature_sampler(sample, prime: str = "ROMEO:", length: int = 300) -> widgets.Widget:
-    """A temperature slider and a seed; ``sample(prime, length, temperature, seed)`` -> text."""
+    """A temperature slider and a seed; ``sample(prime, length, temperature, seed)`` -> text.
+
+    Every sample is drawn when the widget is built (9 temperatures x 5 seeds), so the
+    static book switches between them too."""
     style = {"description_width": "initial"}
     controls = {
-        "temperature": widgets.FloatSlider(value=0.8, min=0.1, max=2.0, step=0.05,
-                                           description="temperature", style=style,
-                                           continuous_update=False),
-        "seed": widgets.IntSlider(value=0, min=0, max=20, description="seed", style=style),
+        "temperature": widgets.SelectionSlider(
+            options=[0.1, 0.3, 0.5, 0.7, 0.8, 1.0, 1.2, 1.5, 2.0], value=0.8,
+            description="temperature", style=style),
+        "seed": widgets.SelectionSlider(options=list(range(5)), value=0, description="seed",
+                                        style=style),
     }
 
     def draw(temperature, seed):
         print(sample(prime, length, temperature, seed))
 
-    out = widgets.interactive_output(draw, controls)
-    return widgets.VBox([widgets.HBox(list(controls.values())), out])
+    return widgets.VBox([widgets.HBox(list(controls.values())), precomputed(controls, draw)])
 
 
 def gan_ring_trainer(steps: int = 1000, batch_size: int = 256,
@@ -263,5 +313,5 @@ def gan_ring_trainer(steps: int = 1000, batch_size: int = 256,
                     f"modes, {m['high_quality']:.0%} high quality; and both losses.")
 
     out = widgets.interactive_output(draw, controls)
-    return widgets.VBox([widgets.HBox(list(controls.values())[:2]),
-                         widgets.HBox(list(controls.values())[2:]), out])
+    return needs_kernel(widgets.VBox([widgets.HBox(list(controls.values())[:2]),
+                                      widgets.HBox(list(controls.values())[2:]), out]))
