@@ -4,13 +4,47 @@
   var root = new URL(document.documentElement.dataset.content_root || "./", location);
 
   // RequireJS reads a global `require` defined before it loads as its configuration.
-  // The ipywidgets HTML manager finds its icon fonts relative to its module URL, which
-  // would otherwise be the page's folder: point it at the vendored copy.
+  // The ipywidgets HTML manager finds its icon fonts relative to its modules' URLs, which
+  // would otherwise be the page's folder: point every @jupyter-widgets module (they are
+  // all defined inside embed-amd.js) at the vendored copy.
+  var manager = new URL("vendor/html-manager", root).href;
   window.require = {
-    paths: {"@jupyter-widgets/html-manager/dist": new URL("vendor/html-manager", root).href}
+    paths: {"@jupyter-widgets/html-manager/dist": manager, "@jupyter-widgets": manager}
   };
 
+  // The ipywidgets HTML manager (3.6 MB) is loaded only when the reader scrolls near a
+  // saved widget, so that a page is light until its widgets are wanted. It renders every
+  // widget of the page once loaded. `dlbookLoadWidgets` is also what the tests call.
+  var widgetsRequested = false;
+  function loadScript(src, then) {
+    var script = document.createElement("script");
+    script.src = src;
+    script.onload = then;
+    document.head.appendChild(script);
+  }
+  window.dlbookLoadWidgets = function () {
+    if (widgetsRequested) return;
+    widgetsRequested = true;
+    loadScript(new URL("vendor/requirejs/require.js", root).href, function () {
+      loadScript(new URL("vendor/html-manager/embed-amd.js", root).href);
+    });
+  };
+  function loadWidgetsWhenNear() {
+    var views = document.querySelectorAll("script[type='application/vnd.jupyter.widget-view+json']");
+    if (!views.length || !document.querySelector(
+      "script[type='application/vnd.jupyter.widget-state+json']")) return;
+    if (!("IntersectionObserver" in window)) return window.dlbookLoadWidgets();
+    var observer = new IntersectionObserver(function (entries) {
+      if (entries.some(function (entry) { return entry.isIntersecting; })) {
+        observer.disconnect();
+        window.dlbookLoadWidgets();
+      }
+    }, {rootMargin: "1500px 0px"});
+    views.forEach(function (view) { observer.observe(view.parentElement); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    loadWidgetsWhenNear();
     // ipywidgets typesets labels with MathJax 2's MathJax.Hub.Queue; the book loads
     // MathJax 3 (deferred, so it exists by now). Translate the one call it makes.
     if (window.MathJax && !window.MathJax.Hub) {
@@ -48,6 +82,54 @@
           icon.querySelectorAll("title").forEach(function (t) { t.remove(); });
           icon.setAttribute("aria-hidden", "true");
         });
+      // Folded boxes (errata, solutions): sphinx-togglebutton names every button "Toggle
+      // hidden content"; name each by the title of the box it opens.
+      document.querySelectorAll(".admonition-title > button.toggle-button").forEach(
+        function (button) {
+          var title = button.parentElement.textContent;
+          if (button.getAttribute("aria-label") !== title.replace(/\s+/g, " ").trim()) {
+            name(button, title);
+          }
+        });
+      // Sliders: the handle announces its value; a log-scale slider's value is the
+      // exponent (3 for 0.001), so announce the readout the reader sees instead.
+      document.querySelectorAll(".widget-slider").forEach(function (slider) {
+        var handle = slider.querySelector(".noUi-handle");
+        var readout = slider.querySelector(".widget-readout");
+        var text = readout && (readout.value || readout.textContent || "").trim();
+        if (handle && text && handle.getAttribute("aria-valuetext") !== text) {
+          handle.setAttribute("aria-valuetext", text);
+        }
+      });
+      // Widgets that redraw with Python (dlbook.widgets.needs_kernel) cannot respond in
+      // the static book: disable their controls and say so beside them, with the page's
+      // Colab launch link.
+      // (the manager draws a widget's parts one after another: disable what is there each
+      // time, and add the note once)
+      document.querySelectorAll(".dlbook-needs-kernel").forEach(function (widget) {
+        widget.querySelectorAll("input:enabled, select:enabled, button:enabled, textarea:enabled")
+          .forEach(function (control) { control.disabled = true; });
+        widget.querySelectorAll(".noUi-target:not([disabled])").forEach(function (slider) {
+          slider.setAttribute("disabled", "");
+        });
+        widget.querySelectorAll(".noUi-handle:not([aria-disabled])").forEach(function (handle) {
+          handle.setAttribute("aria-disabled", "true");
+          handle.setAttribute("tabindex", "-1");
+        });
+      });
+      document.querySelectorAll(".dlbook-needs-kernel:not([data-static])").forEach(
+        function (widget) {
+          widget.setAttribute("data-static", "");
+          var colab = document.querySelector("a[href*='colab.research.google.com']");
+          var note = document.createElement("p");
+          note.className = "dlbook-static-note";
+          note.setAttribute("role", "note");
+          note.innerHTML = "<strong>Static page:</strong> these controls run Python to " +
+            "retrain or redraw, so they are disabled here and the figure shows their " +
+            "first setting. " + (colab ? "<a href='" + colab.href + "'>Open this chapter " +
+            "on Colab</a> or run it locally to use them." : "Run the notebook to use them.");
+          widget.parentNode.insertBefore(note, widget);
+        });
       document.querySelectorAll(".search-button__button, .theme-switch-button")
         .forEach(function (button) {
           var visible = button.innerText.trim();
@@ -56,6 +138,7 @@
         });
     }
     fix();
-    new MutationObserver(fix).observe(document.body, {childList: true, subtree: true});
+    new MutationObserver(fix).observe(document.body, {childList: true, subtree: true,
+      characterData: true, attributes: true, attributeFilter: ["aria-valuenow"]});
   });
 })();

@@ -3,11 +3,26 @@
 - Injects offline_html.js at the top of every page: it tells the ipywidgets HTML
   manager where its fonts are, lets ipywidgets typeset with MathJax 3, and gives widget
   sliders and two theme buttons accessible names.
+- Drops the theme's fontawesome.js (1.5 MB on every page): it redraws each icon as an
+  SVG, but the theme's stylesheet already draws the same icons from Font Awesome's web
+  fonts, which it serves itself.
 - Drops duplicate <script> entries: sphinx-thebe and sphinx-togglebutton register their
   inline configuration twice in this Jupyter Book build, and the second
   `const THEBE_JS_URL` is a console error on every page.
+- Leaves out the top bar that pydata-sphinx-theme 0.17 renders above sphinx-book-theme's
+  own header: it is empty but for a second search field, and its hidden sidebar toggles
+  are the ones the theme's script wires up, so the visible toggles did nothing
+  (pydata-sphinx-theme #2451). Without the bar, the script wires the visible ones.
 - Starts the theme in "auto" (light/dark from the reader's system) instead of an empty
   mode, which the theme reports as a console error on a first visit.
+- Moves images inlined as base64 (in the notebooks so that they work on Colab) into image
+  files under _images: the frames of the animation players and the figures in saved
+  widget state. A page then fetches a frame when it is shown, and a widget's figures
+  when the widget manager draws them, instead of carrying them all in its HTML.
+- Marks every figure `loading="lazy"`: a chapter has dozens of figures, and a reader on
+  a phone should fetch those near the screen, not all of them when the page opens.
+- Removes the search index from every page but the search page: the theme loads it for a
+  search-as-you-type box that this book does not turn on.
 - Gives bibliography entries the ARIA role their list needs: docutils writes
   `role="list"` on a citation list but `role="doc-biblioentry"` (a deprecated role) on
   its items, and a list whose items are not `listitem`s is announced wrongly by screen
@@ -15,6 +30,10 @@
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import os
+import re
 from pathlib import Path
 
 # The page-side fixes, kept in a file of their own for readability
@@ -23,6 +42,12 @@ SCRIPT = (Path(__file__).with_name("offline_html.js")).read_text(encoding="utf-8
 
 def _set_default_mode(app, config):
     config.html_context.setdefault("default_mode", "auto")
+
+
+def _no_top_bar(app, config):
+    # pydata-sphinx-theme renders its header when any of these lists has an item
+    for key in ("navbar_start", "navbar_center", "navbar_end", "navbar_persistent"):
+        config.html_theme_options[key] = []
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree):
@@ -41,19 +66,55 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     scripts[:] = unique
 
 
-def _fix_citation_roles(app, exception):
+# the theme's template writes this tag itself, so it is removed from the written pages
+FONTAWESOME_JS = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*">'
+                            r'</script>')
+
+
+SEARCH_SCRIPTS = re.compile(r'\s*<script src="[^"]*(?:_static/searchtools|_static/language_data|'
+                            r'searchindex)\.js"></script>')
+# the book's figures, not the theme's icons (which sit in menus that may stay closed)
+EAGER_IMAGE = re.compile(r'<img (?![^>]*\bloading=)(?![^>]*src="[^"]*_static/)')
+SCRIPT_BLOCK = re.compile(r"(<script\b.*?</script>)", re.S)
+# base64 of at least 1 kB; matplotlib's player breaks its lines with a backslash
+INLINE_IMAGE = re.compile(r"data:image/(png|jpeg);base64,((?:[A-Za-z0-9+/=]|\\\n){1000,})")
+
+
+def _images_to_files(html: str, page: Path, outdir: Path) -> str:
+    def to_file(match):
+        data = base64.b64decode(match[2].replace("\\\n", ""))
+        image = outdir / "_images" / f"inline-{hashlib.sha256(data).hexdigest()[:24]}.{match[1]}"
+        image.parent.mkdir(exist_ok=True)
+        image.write_bytes(data)
+        return os.path.relpath(image, page.parent).replace(os.sep, "/")
+    return INLINE_IMAGE.sub(to_file, html)
+
+
+def _lazy_images(html: str) -> str:
+    # not inside <script>: the saved widget state holds <img> tags in JSON strings
+    parts = SCRIPT_BLOCK.split(html)
+    parts[::2] = [EAGER_IMAGE.sub('<img loading="lazy" ', part) for part in parts[::2]]
+    return "".join(parts)
+
+
+def _fix_pages(app, exception):
     if exception is not None or app.builder.format != "html":
         return
-    for page in Path(app.outdir).rglob("*.html"):
+    outdir = Path(app.outdir)
+    for page in outdir.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
-        if 'role="doc-biblioentry"' in html:
-            page.write_text(html.replace('role="doc-biblioentry"', 'role="listitem"'),
-                            encoding="utf-8")
+        fixed = FONTAWESOME_JS.sub("", html.replace('role="doc-biblioentry"', 'role="listitem"'))
+        if page != outdir / "search.html":
+            fixed = SEARCH_SCRIPTS.sub("", fixed)
+        fixed = _lazy_images(_images_to_files(fixed, page, outdir))
+        if fixed != html:
+            page.write_text(fixed, encoding="utf-8")
 
 
 def setup(app):
     app.connect("config-inited", _set_default_mode)
-    app.connect("build-finished", _fix_citation_roles)
+    app.connect("config-inited", _no_top_bar)
+    app.connect("build-finished", _fix_pages)
     app.add_js_file(None, body=SCRIPT, priority=100)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,5 +1,9 @@
+import functools
+import http.server
+import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -16,7 +20,8 @@ HTML = ROOT / "_build" / "html"
 # notebooks or drive a browser. Every other test file mirrors a module of code/dlbook
 # and is marked `unit` (`make unit` runs those alone, in well under a minute).
 BOOK_TESTS = {"test_assignments.py", "test_book.py", "test_browser.py", "test_errata.py",
-              "test_links.py", "test_notebooks.py", "test_portability.py"}
+              "test_links.py", "test_notebooks.py", "test_portability.py",
+              "test_reading.py"}
 
 
 def pytest_ignore_collect(collection_path, config):
@@ -63,3 +68,36 @@ def pages(build_log):
     return {path: BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
             for path in HTML.rglob("*.html")
             if "_static" not in path.parts and "vendor" not in path.parts}
+
+
+# The book served from _build/html, and Debian's Chromium, for the browser tests
+# (test_browser.py, test_reading.py): one of each per test run.
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(build_log):
+    handler = functools.partial(QuietHandler, directory=str(HTML))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: apt-get install chromium (.ci/run does this)")
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()

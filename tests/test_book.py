@@ -91,10 +91,10 @@ def test_code_chapter_ends_with_numbered_exercises_and_folded_solutions(pages, c
     soup = pages[HTML / "chapters" / f"{chapter}.html"]
     exercises = soup.select("div.exercise.admonition")
     assert len(exercises) >= 3
-    # numbered through the whole book, so each number names one exercise
-    numbers = [int(e.select_one(".caption-number").get_text(strip=True).split()[-1])
+    # numbered per chapter (Exercise 5.1, 5.2, ...), so each number names one exercise
+    numbers = [e.select_one(".caption-number").get_text(strip=True).split()[-1]
                for e in exercises]
-    assert numbers == list(range(numbers[0], numbers[0] + len(exercises)))
+    assert numbers == [f"{int(chapter[:2])}.{i}" for i in range(1, len(exercises) + 1)]
     assert all(e.get("id", "").startswith(f"ex-{chapter[:2]}-") for e in exercises)
     solutions = soup.select("div.solution.admonition")
     assert len(solutions) == len(exercises)
@@ -149,3 +149,31 @@ def test_bibliography_page_lists_every_entry_of_the_bibliography(pages):
     assert len(listed) == len(entries())
     # items of an ARIA list (the offline_html extension fixes docutils' role)
     assert all(item.get("role") == "listitem" for item in listed)
+
+
+@pytest.mark.parametrize("chapter", ["02_concepts", "03_neural_networks", "04_rnn", "05_vae",
+                                     "06_gan", "07_project_sequences", "08_char_rnn"])
+def test_figures_equations_and_exercises_are_numbered_per_chapter(pages, chapter):
+    # "Fig. 5.2" is chapter 05's second figure, not the book's 22nd (_toc.yml numbers chapters)
+    soup = pages[HTML / "chapters" / f"{chapter}.html"]
+    n = int(chapter[:2])
+    assert soup.select_one("article.bd-article h1").get_text().startswith(f"{n}. ")
+    numbers = {
+        "figure": [s.get_text() for s in soup.select("figcaption span.caption-number")],
+        "equation": [s.get_text() for s in soup.select("span.eqno")],
+        "exercise": [s.get_text() for s in soup.select(
+            "div.exercise > p.admonition-title span.caption-number")]}
+    assert numbers["figure"] and numbers["exercise"], numbers
+    for kind, found in numbers.items():
+        prefix = {"figure": "Fig. ", "equation": "(", "exercise": "Exercise "}[kind]
+        expected = [f"{prefix}{n}.{i}" for i in range(1, len(found) + 1)]
+        numbers = [f.replace("#", "").strip().rstrip(")") for f in found]   # "(5.1)#": anchor
+        assert numbers == expected, (kind, found)
+
+
+def test_the_errata_page_names_what_each_box_corrects(pages):
+    links = pages[HTML / "errata.html"].select("article li a.reference")
+    assert len(links) >= 40
+    # each link says what the article got wrong, not only where ("article §2.1")
+    assert not [a.get_text() for a in links if a.get_text().startswith("article")]
+    assert "tools/errata.py" not in pages[HTML / "errata.html"].select_one("article").get_text()

@@ -1,0 +1,275 @@
+"""The built book as readers use it: on a phone, in dark mode, in print, with a screen
+reader, and on a slow connection. Each test drives Debian's Chromium over the book served
+from _build/html (the fixtures `browser` and `server` of conftest.py) and saves a screenshot of what it
+checked to _build/screenshots/.
+"""
+from __future__ import annotations
+
+import pytest
+
+from test_browser import NOTEBOOK_PAGES, PAGES, SCREENSHOTS, _open, scroll_through
+
+PHONE = {"width": 375, "height": 812}
+MB = 1_000_000
+# Pages without a figure, a widget or an animation: prose, tables, maybe maths
+TEXT_PAGES = ["chapters/01_karpathy", "chapters/10_resources", "chapters/13_references",
+              "errata"]
+
+
+def _phone(browser, url: str, **options):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, **options)
+    page = context.new_page()
+    page.goto(url, wait_until="load")
+    page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+    return context, page
+
+
+def _shot(page, name: str, **options):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), **options)
+    assert path.stat().st_size > 5_000
+    return path
+
+
+# Navigation
+
+def test_phone_sidebar_and_contents_buttons_open_their_panels(browser, server):
+    context, page = _phone(browser, f"{server}/chapters/05_vae.html")
+    # the theme's empty top bar, whose hidden toggles were the wired ones, is gone
+    assert page.locator(".bd-header__inner").count() == 0
+    page.locator(".primary-toggle:visible").click()
+    sidebar = page.locator("#pst-primary-sidebar-modal")
+    sidebar.locator("a[href*='06_gan']").wait_for(state="visible", timeout=5_000)
+    assert sidebar.evaluate("d => d.open")
+    _shot(page, "phone-navigation")
+    page.keyboard.press("Escape")
+    assert not sidebar.evaluate("d => d.open")
+    page.locator(".secondary-toggle:visible").click()
+    contents = page.locator("#pst-secondary-sidebar-modal")
+    contents.locator("a[href='#the-evidence-lower-bound']").wait_for(state="visible",
+                                                                     timeout=5_000)
+    _shot(page, "phone-contents")
+    context.close()
+
+
+def test_desktop_sidebar_button_folds_the_sidebar_away(browser, server):
+    context, page, _ = _open(browser, f"{server}/chapters/05_vae.html")
+    sidebar = page.locator("#pst-primary-sidebar")
+    assert sidebar.is_visible()
+    page.locator(".primary-toggle:visible").click()
+    page.wait_for_timeout(500)
+    assert not sidebar.is_visible() or sidebar.bounding_box()["width"] < 5
+    context.close()
+
+
+def test_search_page_has_one_search_field(browser, server):
+    context, page, _ = _open(browser, f"{server}/search.html?q=decoder")
+    fields = page.locator("input[type='search']:visible, input[name='q']:visible")
+    assert fields.count() == 1
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def phone_pages(browser, server):
+    """Every page at 375 px, scrolled through: how wide it is and what sticks out."""
+    seen = {}
+    for entry in PAGES:
+        context, page = _phone(browser, f"{server}/{entry}.html")
+        scroll_through(page)
+        if page.locator("script[type='application/vnd.jupyter.widget-view+json']").count():
+            page.wait_for_selector(".jupyter-widgets", timeout=20_000)
+            page.wait_for_timeout(500)
+        seen[entry] = page.evaluate("""() => {
+            const width = document.documentElement.clientWidth;
+            const out = el => el.getBoundingClientRect().right > width + 1;
+            return {
+              scroll_width: document.documentElement.scrollWidth, width,
+              cut: [...document.querySelectorAll(
+                  '.jupyter-widgets .widget-readout, .jupyter-widgets select, ' +
+                  '.jupyter-widgets .noUi-target, div.animation img, div.animation button')]
+                .filter(el => el.offsetParent && out(el)).map(el => el.className || el.tagName),
+              short_sliders: [...document.querySelectorAll('.jupyter-widgets .noUi-target')]
+                .filter(el => el.offsetParent && el.getBoundingClientRect().width < 60).length,
+            };
+        }""")
+        if entry == "chapters/04_rnn":
+            widget = page.locator(
+                ".widget-vbox:has(.widget-label:text-is('scale of W_hh'))").last
+            widget.scroll_into_view_if_needed()
+            _shot(page, "phone-widget", clip=widget.bounding_box())
+        context.close()
+    return seen
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_no_page_scrolls_sideways_on_a_phone(phone_pages, entry):
+    seen = phone_pages[entry]
+    assert seen["scroll_width"] <= seen["width"] + 1, seen
+
+
+@pytest.mark.parametrize("entry", NOTEBOOK_PAGES)
+def test_widgets_and_players_fit_a_phone(phone_pages, entry):
+    seen = phone_pages[entry]
+    assert not seen["cut"], f"cut at the right edge: {seen['cut']}"
+    assert seen["short_sliders"] == 0, "sliders shorter than 60 px"
+
+
+# Widgets without a kernel
+
+def _visible_output(page, widget):
+    """The text or image source the widget's visible output shows."""
+    return widget.evaluate("""w => {
+        const shown = [...w.querySelectorAll('.widget-output, .jp-OutputArea-output')]
+            .filter(o => o.offsetParent);
+        const img = shown.map(o => o.querySelector('img')).find(Boolean);
+        return img ? img.src.slice(-200) : shown.map(o => o.innerText).join('|');
+    }""")
+
+
+@pytest.mark.parametrize("chapter,label", [("04_rnn", "scale of W_hh"),
+                                           ("08_char_rnn", "temperature")])
+def test_precomputed_widgets_respond_in_the_static_page(browser, server, chapter, label):
+    context, page, _ = _open(browser, f"{server}/chapters/{chapter}.html")
+    page.evaluate("() => window.dlbookLoadWidgets()")
+    slider = page.locator(f".widget-slider:has(.widget-label:text-is('{label}'))")
+    slider.wait_for(timeout=20_000)
+    widget = page.locator(".widget-vbox", has=slider).last
+    widget.scroll_into_view_if_needed()
+    before = _visible_output(page, widget)
+    readout = slider.locator(".widget-readout").inner_text()
+    handle = slider.locator(".noUi-handle")
+    handle.focus()
+    handle.press("ArrowRight")
+    page.wait_for_timeout(300)
+    assert slider.locator(".widget-readout").inner_text() != readout
+    assert _visible_output(page, widget) != before, "the output did not change"
+    assert widget.locator("input:disabled").count() == 0
+    context.close()
+
+
+@pytest.mark.parametrize("chapter", ["02_concepts", "03_neural_networks", "05_vae", "06_gan"])
+def test_widgets_that_need_python_say_so_and_are_disabled(browser, server, chapter):
+    context, page, _ = _open(browser, f"{server}/chapters/{chapter}.html")
+    page.evaluate("() => window.dlbookLoadWidgets()")
+    page.wait_for_selector(".dlbook-needs-kernel[data-static]", timeout=20_000)
+    for widget in page.locator(".dlbook-needs-kernel").all():
+        note = widget.locator("xpath=preceding-sibling::p[1]")
+        assert "Static page" in note.inner_text()
+        assert "colab.research.google.com" in note.locator("a").get_attribute("href")
+        assert widget.locator("select:enabled, input:enabled").count() == 0
+        assert widget.locator(".noUi-target:not([disabled])").count() == 0
+    context.close()
+
+
+# Screen readers
+
+def test_log_slider_announces_the_value_it_shows(browser, server):
+    context, page, _ = _open(browser, f"{server}/chapters/03_neural_networks.html")
+    page.evaluate("() => window.dlbookLoadWidgets()")
+    slider = page.locator(".widget-slider:has(.widget-label:text-is('learning rate'))")
+    slider.wait_for(timeout=20_000)
+    handle = slider.locator(".noUi-handle")
+    shown = slider.locator(".widget-readout").inner_text().strip()
+    assert float(shown) == 0.1
+    assert float(handle.get_attribute("aria-valuenow")) == -1        # the exponent
+    assert handle.get_attribute("aria-valuetext") == shown
+    context.close()
+
+
+def test_fold_buttons_are_named_by_their_box(browser, server):
+    context, page, _ = _open(browser, f"{server}/chapters/06_gan.html")
+    buttons = page.locator(".admonition-title > button.toggle-button")
+    assert buttons.count() >= 10
+    names = buttons.evaluate_all("bs => bs.map(b => b.getAttribute('aria-label'))")
+    assert "Toggle hidden content" not in names
+    assert any(n.startswith("Erratum · ") for n in names)
+    assert any(n.startswith("Solution to Exercise 6.") for n in names)
+    context.close()
+
+
+# Errata
+
+def test_errata_are_folded_to_a_title_that_says_what_was_wrong(browser, server):
+    context, page, _ = _open(browser, f"{server}/chapters/05_vae.html")
+    boxes = page.locator("div.admonition.erratum")
+    assert boxes.count() >= 5
+    for box in boxes.all():
+        title = box.locator(".admonition-title").inner_text()
+        assert title.startswith("Erratum · ") and " · article " in title, title
+        assert not box.get_by_text("The article says").is_visible()
+    first = boxes.first
+    first.locator(".admonition-title").click()
+    first.get_by_text("The article says").wait_for(state="visible", timeout=5_000)
+    assert first.get_by_text("Correct:").is_visible()
+    context.close()
+
+
+# Dark mode and print
+
+def _luminance(rgb: str) -> float:
+    r, g, b = (int(v) / 255 for v in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_dark_mode_has_no_light_panels(browser, server):
+    context, page, _ = _open(browser, f"{server}/chapters/06_gan.html")
+    page.emulate_media(color_scheme="dark")
+    page.reload(wait_until="load")
+    page.evaluate("() => window.dlbookLoadWidgets()")
+    page.wait_for_selector(".jupyter-widgets", timeout=20_000)
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
+    panels = page.evaluate("""() => [
+        ...document.querySelectorAll('div.admonition.erratum > .admonition-title'),
+        ...document.querySelectorAll('.jupyter-widgets.widget-vbox, .widget-subarea, ' +
+                                     'div.animation, div.cell_output div.output.text_html')]
+        .map(el => getComputedStyle(el).backgroundColor)
+        .filter(c => c !== 'rgba(0, 0, 0, 0)')""")
+    assert panels and max(map(_luminance, panels)) < 0.3, panels
+    page.locator("div.admonition.erratum").first.scroll_into_view_if_needed()
+    _shot(page, "dark-mode-erratum")
+    context.close()
+
+
+def test_print_shows_whole_code_lines_and_no_fold_buttons(browser, server):
+    context, page, _ = _open(browser, f"{server}/chapters/06_gan.html")
+    page.emulate_media(media="print")
+    cut = page.evaluate("""() => [...document.querySelectorAll('div.cell pre')]
+        .filter(pre => pre.scrollWidth > pre.clientWidth + 1).length""")
+    assert cut == 0
+    assert page.locator("button.toggle-button:visible").count() == 0
+    assert page.locator("div.admonition.erratum").first.get_by_text(
+        "The article says").is_visible()
+    context.close()
+
+
+# Weight
+
+@pytest.fixture(scope="module")
+def weights(browser, server):
+    """Bytes each page fetches before the reader scrolls: its HTML and everything it
+    loads at once (scripts, styles, fonts, images in view)."""
+    sizes = {}
+    for entry in PAGES:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        fetched = {}
+        page.on("response", lambda r: fetched.__setitem__(r.url, len(r.body()))
+                if r.ok and r.request.method == "GET" else None)
+        page.goto(f"{server}/{entry}.html", wait_until="load")
+        page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+        page.wait_for_timeout(1_000)
+        sizes[entry] = sum(fetched.values())
+        context.close()
+    return sizes
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_no_page_weighs_more_than_3_mb(weights, entry):
+    assert weights[entry] < 3 * MB, f"{weights[entry] / MB:.2f} MB"
+
+
+@pytest.mark.parametrize("entry", TEXT_PAGES)
+def test_text_pages_weigh_little(weights, entry):
+    assert weights[entry] < 1.2 * MB, f"{weights[entry] / MB:.2f} MB"
