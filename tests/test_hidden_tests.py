@@ -53,6 +53,21 @@ def top_k(logits, k):
     logits[logits < threshold] = -np.inf
     return logits
 '''
+# a03's backward pass for exactly one hidden layer; {mean} is where delta2 gets its 1/m
+ONE_HIDDEN_LAYER = """
+def loss_and_gradients(params, X, y):
+    m = len(X)
+    Z1 = X @ params["W1"].T + params["b1"]
+    A1 = np.tanh(Z1)
+    log_P = log_softmax(A1 @ params["W2"].T + params["b2"])
+    J = -np.mean(log_P[np.arange(m), y])
+    delta2 = np.exp(log_P)
+    delta2[np.arange(m), y] -= 1.0
+{mean}    grads = {{}}
+    grads["W2"], grads["b2"], dA1 = linear_backward(delta2, A1, params["W2"])
+    grads["W1"], grads["b1"], _ = linear_backward(tanh_backward(dA1, Z1), X, params["W1"])
+    return J, grads
+"""
 CASES = {
     # a03: a mean where a sum belongs; the derivative taken at Z instead of tanh(Z); the
     # gradient of the summed loss (delta not divided by m); gradient ascent
@@ -64,36 +79,11 @@ def linear_backward(delta, A, W):
 def tanh_backward(dA, Z):
     return dA * (1.0 - Z ** 2)
 """),
-    "a03_backprop/test_loss_and_gradients_hidden": ("loss_and_gradients", """
-def loss_and_gradients(params, X, y):
-    m = len(X)
-    Z1 = X @ params["W1"].T + params["b1"]
-    A1 = np.tanh(Z1)
-    log_P = log_softmax(A1 @ params["W2"].T + params["b2"])
-    J = -np.mean(log_P[np.arange(m), y])
-    delta2 = np.exp(log_P)
-    delta2[np.arange(m), y] -= 1.0
-    grads = {}
-    grads["W2"], grads["b2"], dA1 = linear_backward(delta2, A1, params["W2"])
-    grads["W1"], grads["b1"], _ = linear_backward(tanh_backward(dA1, Z1), X, params["W1"])
-    return J, grads
-"""),
+    "a03_backprop/test_loss_and_gradients_hidden": (
+        "loss_and_gradients", ONE_HIDDEN_LAYER.format(mean="")),
     # one hidden layer written out, as the visible test allows: no other depth works
-    "a03_backprop/test_loss_and_gradients_depth_hidden": ("loss_and_gradients", """
-def loss_and_gradients(params, X, y):
-    m = len(X)
-    Z1 = X @ params["W1"].T + params["b1"]
-    A1 = np.tanh(Z1)
-    log_P = log_softmax(A1 @ params["W2"].T + params["b2"])
-    J = -np.mean(log_P[np.arange(m), y])
-    delta2 = np.exp(log_P)
-    delta2[np.arange(m), y] -= 1.0
-    delta2 /= m
-    grads = {}
-    grads["W2"], grads["b2"], dA1 = linear_backward(delta2, A1, params["W2"])
-    grads["W1"], grads["b1"], _ = linear_backward(tanh_backward(dA1, Z1), X, params["W1"])
-    return J, grads
-"""),
+    "a03_backprop/test_loss_and_gradients_depth_hidden": (
+        "loss_and_gradients", ONE_HIDDEN_LAYER.format(mean="    delta2 /= m\n")),
     "a03_backprop/test_train_hidden": ("train", """
 def train(X, y, hidden=16, lr=1.0, steps=1000, seed=0):
     params = init_params((2, hidden, 2), np.random.default_rng(seed))
