@@ -127,7 +127,8 @@ def _visible_output(page, widget):
     }""")
 
 
-@pytest.mark.parametrize("chapter,label", [("04_rnn", "scale of W_hh"),
+@pytest.mark.parametrize("chapter,label", [("02_concepts", "generator mean"),
+                                           ("04_rnn", "scale of W_hh"),
                                            ("08_char_rnn", "temperature")])
 def test_precomputed_widgets_respond_in_the_static_page(browser, server, chapter, label):
     context, page, _ = _open(browser, f"{server}/chapters/{chapter}.html")

@@ -5,9 +5,9 @@ Each function returns a widget; the notebook displays it, and the book shows it 
 widget state saved when the notebook was executed. The static book has no kernel, so a
 widget responds there only if it needs no Python to respond:
 
-- ``gradient_flow_explorer`` and ``temperature_sampler`` take a small set of values, draw
-  every output when they are built, and switch between them in the browser
-  (``precomputed``);
+- ``gan_explorer``, ``gradient_flow_explorer`` and ``temperature_sampler`` take a small
+  set of values, draw every output when they are built, and switch between them in the
+  browser (``precomputed``);
 - the others retrain or redraw for any setting; ``needs_kernel`` marks them, and the
   book's page script disables their controls and says so beside them, with a link to the
   notebook on Colab.
@@ -112,17 +112,20 @@ def gan_explorer(data_mean: float = 2.0, data_std: float = 0.5) -> widgets.Widge
     dx = x[1] - x[0]
     p_data = gaussian_pdf(x, data_mean, data_std)
     style = {"description_width": "initial"}
+    # lists, so that every figure is drawn once and the static book can switch between
+    # them; they include the data's own N(2, 0.5^2), where V reaches -log 4
     controls = {
-        "mean": widgets.FloatSlider(value=-1.0, min=-2, max=4, step=0.1,
-                                    description="generator mean", style=style),
-        "std": widgets.FloatSlider(value=1.0, min=0.2, max=2, step=0.05,
-                                   description="generator std", style=style),
+        "mean": widgets.SelectionSlider(options=[-1.0, 0.0, 1.0, 1.5, 2.0, 2.5, 3.0],
+                                        value=-1.0, description="generator mean",
+                                        style=style),
+        "std": widgets.SelectionSlider(options=[0.25, 0.5, 0.8, 1.0, 1.5], value=1.0,
+                                       description="generator std", style=style),
     }
 
     def draw(mean, std):
         p_g = gaussian_pdf(x, mean, std)
         D = optimal_discriminator(p_data, p_g)
-        fig, ax = plt.subplots(figsize=(6, 3.2))
+        fig, ax = plt.subplots(figsize=(6, 3.2), dpi=72)
         plot_gan_densities(x, p_data, p_g, D, ax=ax)
         ax.set_xlim(-4, 6)
         V, js = value_function(D, p_data, p_g, dx), jensen_shannon(p_data, p_g, dx)
@@ -132,8 +135,7 @@ def gan_explorer(data_mean: float = 2.0, data_std: float = 0.5) -> widgets.Widge
                     f"N({mean:.1f}, {std:.2f}^2) and the optimal discriminator between them; "
                     f"V(D*, G) = {V:.3f} and JS = {js:.3f}.")
 
-    out = widgets.interactive_output(draw, controls)
-    return needs_kernel(widgets.VBox([widgets.HBox(list(controls.values())), out]))
+    return widgets.VBox([widgets.HBox(list(controls.values())), precomputed(controls, draw)])
 
 
 def mlp_playground(X, y, X_test, y_test, epochs: int = 60, batch_size: int = 32,
