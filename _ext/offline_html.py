@@ -23,6 +23,10 @@
   a phone should fetch those near the screen, not all of them when the page opens.
 - Removes the search index from every page but the search page: the theme loads it for a
   search-as-you-type box that this book does not turn on.
+- Marks each run of Chinese in the pages' text `<span lang="zh-Hans">`, so that a screen
+  reader switches to a Chinese voice for it and the stylesheet draws it with the book's
+  own Chinese font (web_fonts.py). Runs inside scripts, styles, the title and maths
+  are left alone (the book has no Chinese inside maths).
 - Gives bibliography entries the ARIA role their list needs: docutils writes
   `role="list"` on a citation list but `role="doc-biblioentry"` (a deprecated role) on
   its items, and a list whose items are not `listitem`s is announced wrongly by screen
@@ -97,6 +101,25 @@ def _lazy_images(html: str) -> str:
     return "".join(parts)
 
 
+# Han ideographs and the CJK symbols, punctuation and full-width forms around them; a run
+# may hold spaces, middle dots and quotation marks between two of them
+HAN = "\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+CHINESE_RUN = re.compile(f"[{HAN}]+(?:[\\s\u00b7\u2018\u2019\u201c\u201d]*[{HAN}]+)*")
+MARK = '<span lang="zh-Hans">'
+# markup, or an element whose text is not shown as prose
+NOT_PROSE = re.compile(r"(<!--.*?-->|<(script|style|title|textarea)\b.*?</\2>|<[^>]*>)", re.S)
+
+
+def _mark_chinese(html: str) -> str:
+    parts = NOT_PROSE.split(html)   # text, markup, a tag name or None, text, ...
+    for i in range(0, len(parts), 3):
+        text, before = parts[i], parts[i - 2] if i else ""
+        if before == MARK or "\\(" in text or "\\[" in text or "$$" in text:
+            continue   # marked by an earlier build, or maths (MathJax reads this text)
+        parts[i] = CHINESE_RUN.sub(lambda run: f"{MARK}{run[0]}</span>", text)
+    return "".join(part for i, part in enumerate(parts) if i % 3 != 2)
+
+
 def _fix_pages(app, exception):
     if exception is not None or app.builder.format != "html":
         return
@@ -106,7 +129,7 @@ def _fix_pages(app, exception):
         fixed = FONTAWESOME_JS.sub("", html.replace('role="doc-biblioentry"', 'role="listitem"'))
         if page != outdir / "search.html":
             fixed = SEARCH_SCRIPTS.sub("", fixed)
-        fixed = _lazy_images(_images_to_files(fixed, page, outdir))
+        fixed = _mark_chinese(_lazy_images(_images_to_files(fixed, page, outdir)))
         if fixed != html:
             page.write_text(fixed, encoding="utf-8")
 

@@ -177,3 +177,71 @@ def test_the_errata_page_names_what_each_box_corrects(pages):
     # each link says what the article got wrong, not only where ("article §2.1")
     assert not [a.get_text() for a in links if a.get_text().startswith("article")]
     assert "tools/errata.py" not in pages[HTML / "errata.html"].select_one("article").get_text()
+
+
+# Chinese text and the fonts cut at build time (_ext/offline_html.py, _ext/web_fonts.py)
+
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def test_every_chinese_run_is_marked_and_the_books_font_draws_it(pages):
+    from fontTools.ttLib import TTFont
+
+    unmarked, marked = [], set()
+    for path, soup in pages.items():
+        for text in soup.find_all(string=HAN):
+            if text.find_parent(["script", "style", "title", "textarea"]):
+                continue
+            if text.find_parent(lang="zh-Hans"):
+                marked |= set(text)
+            else:
+                unmarked.append(f"{path.relative_to(HTML)}: {text.strip()[:40]!r}")
+    assert not unmarked, "\n".join(unmarked)
+    # the sidebar's part titles, glossary terms and errata quotations, at least
+    assert len({c for c in marked if HAN.match(c)}) > 200
+    fonts = HTML / "_static" / "fonts"
+    assert "SIL OPEN FONT LICENSE" in (fonts / "noto-sans-sc-LICENSE.txt").read_text().upper()
+    font = TTFont(fonts / "noto-sans-sc-book.woff2")
+    cmap = set(font.getBestCmap())
+    missing = {c for c in marked if HAN.match(c) and ord(c) not in cmap}
+    assert not missing, "".join(sorted(missing))
+    # cut to the book's characters: a few hundred glyphs, not the tens of thousands
+    assert len(cmap) < 2 * len(marked)
+
+
+def test_marking_chinese_leaves_scripts_titles_and_maths_alone_and_marks_once():
+    import sys
+    sys.path.insert(0, str(ROOT / "_ext"))
+    from offline_html import _mark_chinese
+
+    html = ('<title>反向</title><p>Backprop (反向传播), “核心” · 背景介绍 · 核心概念</p>'
+            '<script>var t = "判别器";</script><!-- 注 --><img alt="图">'
+            '<span class="math">\\(x\\) 生成</span>')
+    marked = _mark_chinese(html)
+    assert marked == ('<title>反向</title><p>Backprop (<span lang="zh-Hans">反向传播</span>), '
+                      '“<span lang="zh-Hans">核心” · 背景介绍 · 核心概念</span></p>'
+                      '<script>var t = "判别器";</script><!-- 注 --><img alt="图">'
+                      '<span class="math">\\(x\\) 生成</span>')
+    assert _mark_chinese(marked) == marked   # an incremental build rewrites every page
+
+
+def test_icon_fonts_keep_every_icon_the_pages_show(pages):
+    from fontTools.ttLib import TTFont
+
+    static = HTML / "_static"
+    stylesheet = (static / "styles" / "pydata-sphinx-theme.css").read_text()
+    code_of = {name: int(code, 16)
+               for selectors, code in re.findall(
+                   r'((?:\.fa-[a-z0-9-]+:(?:before|after),?)+)\{content:"\\([0-9a-f]+)"\}',
+                   stylesheet)
+               for name in re.findall(r"fa-[a-z0-9-]+", selectors)}
+    shown = {code_of[cls] for soup in pages.values() for tag in soup.select("[class*='fa-']")
+             for cls in tag["class"] if cls in code_of}
+    assert {0xF0C9, 0xF002, 0xF09B} <= shown   # the menu, search and GitHub icons
+    shown.add(0xF071)   # custom.css: the erratum title's warning triangle
+    fonts = static / "vendor" / "fontawesome" / "webfonts"
+    kept = set()
+    for font in fonts.glob("*.woff2"):
+        kept |= set(TTFont(font).getBestCmap())
+        assert font.stat().st_size < 20_000, f"{font.name} was not cut"
+    assert shown <= kept, sorted(map(hex, shown - kept))

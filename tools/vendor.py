@@ -8,6 +8,9 @@ pages load are copied, each package with its license:
   autoloads (\\boldsymbol, ...), its fonts, and its menu and accessibility modules;
 - RequireJS and the ipywidgets HTML manager (render the saved widget state).
 
+The Chinese font (Noto Sans SC) is fetched with them but not copied: the book's extension
+_ext/web_fonts.py cuts it to the characters the pages use when the book is built.
+
     python tools/vendor.py          # npm ci if needed, then copy
 
 `make book` and the test suite's book build run it first. Sphinx copies web/build into
