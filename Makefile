@@ -5,10 +5,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install browser sandbox vendor book assignments test unit lab execute benchmark clean
+.PHONY: help install browser sandbox vendor html book pdf assignments test unit lab execute benchmark clean
 
 help:
 	@echo "make book       create .venv, install everything, build the HTML book into _build/html"
+	@echo "                and, where Chromium is installed, its PDF (karpathy-ideas.pdf beside it)"
+	@echo "make pdf        the same, installing Chromium (with apt) if it is missing"
 	@echo "make test       run every test: package, notebooks (nbval), book build + HTML checks,"
 	@echo "                every page in headless Chromium (installed with apt if missing), and"
 	@echo "                the notebooks again under another numerical configuration"
@@ -43,9 +45,17 @@ browser:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq chromium; }
 
-book: vendor
+html: vendor
 	$(BIN)/jupyter-book build . --all --warningiserror --keep-going
+
+# The PDF is the book built as one page and printed by Chromium (tools/pdf.py).
+book: html
+	@if command -v chromium >/dev/null; then $(BIN)/python tools/pdf.py; \
+	else echo "No Chromium, so no PDF (make pdf installs Chromium and prints it)"; fi
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
+
+pdf: html browser
+	$(BIN)/python tools/pdf.py
 
 # The student versions of the autograded assignments, written by nbgrader from
 # assignments/source/ into assignments/student/ (the instructor guide explains the rest).

@@ -1,0 +1,102 @@
+"""The PDF of the whole book (tools/pdf.py): built as one page and printed by Chromium,
+then read back with pypdf as a reader's PDF viewer would read it."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import unicodedata
+
+import pytest
+from conftest import HTML, ROOT
+
+from notebooks import toc_files  # tools/notebooks.py
+
+PDF = HTML / "karpathy-ideas.pdf"
+
+
+@pytest.fixture(scope="module")
+def pdf(build_log, pages):
+    from pypdf import PdfReader
+
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "pdf.py")],
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "warning" not in result.stderr, result.stderr
+    return PdfReader(PDF)
+
+
+@pytest.fixture(scope="module")
+def text(pdf):
+    # NFKC: the text font's ligatures ("ﬁ") read as their letters
+    return [unicodedata.normalize("NFKC", " ".join(page.extract_text().split()))
+            for page in pdf.pages]
+
+
+def _titles(pages) -> list[str]:
+    """Every page's title (its h1), as the HTML book shows it."""
+    titles = []
+    for entry in toc_files():
+        h1 = pages[HTML / f"{entry}.html"].select_one("article h1")
+        titles.append(" ".join(h1.get_text(" ", strip=True).replace("#", "").split()))
+    return titles
+
+
+def test_the_first_page_links_the_pdf(pages, pdf):
+    intro = pages[HTML / "intro.html"]
+    assert intro.select_one('article a[href="karpathy-ideas.pdf"]')
+    assert PDF.is_file()
+
+
+def test_the_pdf_has_the_pages_of_a_whole_book(pdf):
+    # about 350 A4 pages today; a PDF that lost its chapters or its open erratum boxes
+    # would be far shorter, and one that printed each line on a page far longer
+    assert 250 <= len(pdf.pages) <= 600, len(pdf.pages)
+    width, height = (float(v) for v in pdf.pages[0].mediabox[2:])
+    assert abs(width - 595) < 2 and abs(height - 842) < 2   # A4, in points
+
+
+def test_every_chapter_starts_a_page_with_its_title_and_has_a_bookmark(pages, pdf, text):
+    bookmarks = {item.title for item in pdf.outline if not isinstance(item, list)}
+    bookmarks |= {item.title for level in pdf.outline if isinstance(level, list)
+                  for item in level if not isinstance(item, list)}
+    starts = {page[:120] for page in text}
+    for title in _titles(pages):
+        assert title in bookmarks, f"no bookmark {title!r}"
+        assert any(start.startswith(title) for start in starts), f"no page starts {title!r}"
+
+
+def test_maths_chinese_and_code_are_embedded_fonts(pdf):
+    fonts = {}
+    for page in pdf.pages[:120]:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            fonts[str(font.get("/BaseFont", font.get("/Subtype")))] = font
+    names = " ".join(fonts)
+    assert "NotoSansSC" in names        # the book's Chinese font, not a fallback
+    assert "Mono" in names              # code
+    assert "/Type3" in names            # MathJax's glyphs, drawn as Type 3 fonts
+    for name, font in fonts.items():
+        if font.get("/Subtype") == "/Type0":   # text fonts: embedded, not referenced
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            assert {"/FontFile2", "/FontFile3"} & set(descriptor), f"{name} is not embedded"
+
+
+def test_chinese_and_maths_survive_as_text(text):
+    book = " ".join(text)
+    for term in ("反向传播", "判别器", "生成对抗网络", "变分自编码器"):
+        assert term in book, term
+    # every erratum box is printed open: its quotation and its correction are there
+    assert len(re.findall(r"The article says", book)) >= 40
+
+
+def test_links_jump_inside_the_book(pdf):
+    internal = 0
+    for page in pdf.pages:
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            if annotation.get("/Subtype") == "/Link" and (
+                    "/Dest" in annotation or annotation.get("/A", {}).get("/S") == "/GoTo"):
+                internal += 1
+    # chapter, equation, figure, glossary and citation references: over a thousand today
+    assert internal > 500, internal

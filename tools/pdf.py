@@ -1,0 +1,140 @@
+"""Print the whole book to one PDF, offline, from its own HTML.
+
+Jupyter Book builds the book as one page (Sphinx's singlehtml builder, into
+_build/singlehtml); Debian's Chromium, the browser the tests drive, opens that page from
+a local server, lets MathJax typeset every formula and every figure load, and prints it
+with the book's print stylesheet (folded boxes open, code wrapped, no buttons). The PDF
+keeps the page's links (a reference to a chapter, an equation or an erratum jumps to it),
+its fonts (the book's Chinese font among them) and a bookmark outline of its headings.
+
+    python tools/pdf.py            # build the one-page book, then print it
+    python tools/pdf.py --no-build # print the one-page book already built
+
+`make pdf` runs it after `make book`; the PDF lands beside the HTML book, which links to
+it from its first page, at _build/html/karpathy-ideas.pdf.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import logging
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SINGLE = ROOT / "_build" / "singlehtml"
+PDF = ROOT / "_build" / "html" / "karpathy-ideas.pdf"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+FOOTER = ('<div style="font-size:8px;width:100%;text-align:center;color:#555">'
+          '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+# Every figure loaded (they are lazy), every formula typeset, every widget drawn from
+# its saved state: what a reader who scrolled through the whole page would see.
+READY = """async () => {
+    document.querySelectorAll('img[loading="lazy"]').forEach(img => img.loading = 'eager');
+    if (window.dlbookLoadWidgets) window.dlbookLoadWidgets();
+    if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
+    await Promise.all([...document.images].filter(img => !img.complete).map(img =>
+        new Promise(done => { img.onload = img.onerror = done; })));
+    await document.fonts.ready;
+}"""
+# The headings the printed page shows, in order: Chromium makes one bookmark of each but
+# titles it from the laid-out lines, losing the space at a line break and sometimes
+# repeating a line ("Checkedand Built"), so the titles are put back from the page.
+HEADINGS = """() => [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')]
+    .filter(h => h.getClientRects().length)
+    .map(h => h.textContent.replace(/#$/, '').replace(/\\s+/g, ' ').trim())"""
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def build() -> None:
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    subprocess.run([str(jupyter_book), "build", str(ROOT), "--builder", "singlehtml",
+                    "--warningiserror", "--keep-going"], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def print_pdf(target: Path = PDF) -> int:
+    """Print _build/singlehtml/intro.html to `target`; returns the number of bytes."""
+    from playwright.sync_api import sync_playwright
+
+    if not (SINGLE / "intro.html").exists():
+        sys.exit("no one-page book in _build/singlehtml: run without --no-build")
+    handler = functools.partial(_QuietHandler, directory=str(SINGLE))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            page = browser.new_page(viewport={"width": 1000, "height": 1400})
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/intro.html",
+                      wait_until="load", timeout=120_000)
+            page.evaluate(READY)
+            page.wait_for_timeout(2_000)   # the widgets' figures, drawn after they load
+            page.emulate_media(media="print", color_scheme="light")
+            headings = page.evaluate(HEADINGS)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            page.pdf(path=str(target), format="A4", print_background=True,
+                     margin={"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"},
+                     display_header_footer=True, header_template="<span></span>",
+                     footer_template=FOOTER, outline=True, tagged=True)
+            browser.close()
+    finally:
+        server.shutdown()
+    _title_bookmarks(target, headings)
+    return target.stat().st_size
+
+
+def _title_bookmarks(pdf: Path, headings: list[str]) -> None:
+    """Give the PDF's bookmarks, one per heading in page order, the headings' text."""
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject, TextStringObject
+
+    # Chromium's cross-reference table undercounts its objects; pypdf says so and copes
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    writer = PdfWriter(clone_from=pdf)
+    bookmarks = []
+
+    def walk(item):
+        while item is not None:
+            item = item.get_object()
+            bookmarks.append(item)
+            walk(item.get("/First"))
+            item = item.get("/Next")
+
+    walk(writer.root_object.get("/Outlines", {}).get("/First"))
+    if len(bookmarks) != len(headings):
+        print(f"warning: {len(bookmarks)} bookmarks for {len(headings)} headings; "
+              "their titles are left as Chromium wrote them", file=sys.stderr)
+        return
+    for bookmark, heading in zip(bookmarks, headings):
+        bookmark[NameObject("/Title")] = TextStringObject(heading)
+    writer.write(pdf)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-build", action="store_true",
+                        help="print the one-page book already in _build/singlehtml")
+    parser.add_argument("--out", type=Path, default=PDF, help=f"default: {PDF}")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    if not args.no_build:
+        print("building the book as one page (_build/singlehtml) ...", flush=True)
+        build()
+    print("printing it with Chromium ...", flush=True)
+    size = print_pdf(args.out)
+    print(f"wrote {args.out} ({size / 1e6:.1f} MB) in {time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
