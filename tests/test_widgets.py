@@ -45,3 +45,27 @@ def test_widgets_that_need_python_are_marked_and_the_others_are_not():
     sampler = widgets.temperature_sampler(lambda prime, n, temperature, seed: "text")
     assert "dlbook-needs-kernel" not in sampler._dom_classes
     assert isinstance(sampler.children[1], ipywidgets.Stack)
+
+
+def test_latent_explorer_decodes_every_grid_point_once_and_shows_the_chosen_one(monkeypatch):
+    import numpy as np
+
+    calls, shown = [], []
+    monkeypatch.setattr(widgets, "show_figure",
+                        lambda fig, alt: (widgets.plt.close(fig), shown.append(alt)))
+
+    def decode(z):
+        calls.append(z.copy())
+        return np.tile(z[:, :1] / 6 + 0.5, (1, 64))   # an image whose grey level is z1
+
+    codes, labels = np.zeros((5, 2)), np.arange(5)
+    explorer = widgets.latent_explorer(decode, codes, labels, steps=5)
+    assert "dlbook-needs-kernel" not in explorer._dom_classes
+    (points,) = calls                       # one batch: every point of the 5 x 5 grid
+    assert points.shape == (25, 2) and len({tuple(p) for p in points}) == 25
+    sliders, (latent_map, stack) = explorer.children[0].children, explorer.children[1].children
+    assert [s.options for s in sliders] == [(-3.0, -1.5, 0.0, 1.5, 3.0)] * 2
+    assert isinstance(stack, ipywidgets.Stack) and len(stack.children) == 5
+    # the map once, then one figure per point, z1 outer and z2 inner like the stacks
+    assert len(shown) == 1 + 25 and "test digits" in shown[0]
+    assert "z = (1.5, -3)" in shown[1 + 3 * 5 + 0]

@@ -5,9 +5,9 @@ Each function returns a widget; the notebook displays it, and the book shows it 
 widget state saved when the notebook was executed. The static book has no kernel, so a
 widget responds there only if it needs no Python to respond:
 
-- ``gan_explorer``, ``gradient_flow_explorer`` and ``temperature_sampler`` take a small
-  set of values, draw every output when they are built, and switch between them in the
-  browser (``precomputed``);
+- ``gan_explorer``, ``gradient_flow_explorer``, ``latent_explorer`` and
+  ``temperature_sampler`` take a small set of values, draw every output when they are
+  built, and switch between them in the browser (``precomputed``);
 - the others retrain or redraw for any setting; ``needs_kernel`` marks them, and the
   book's page script disables their controls and says so beside them, with a link to the
   notebook on Colab.
@@ -220,34 +220,51 @@ def gradient_flow_explorer(hidden_size: int = 64, steps: int = 60,
     return widgets.VBox([widgets.HBox(list(controls.values())), precomputed(controls, draw)])
 
 
-def latent_explorer(decode, codes, labels, shape=(8, 8), lim: float = 3.0) -> widgets.Widget:
+def latent_explorer(decode, codes, labels, shape=(8, 8), lim: float = 3.0,
+                    steps: int = 9) -> widgets.Widget:
     """Move a point in a 2-D latent plane and see what the decoder makes of it.
 
     ``decode`` maps latent points (n, 2) to images (n, h*w) with values in [0, 1];
-    ``codes`` and ``labels`` (encoded test images) are drawn behind the point.
+    ``codes`` and ``labels`` (encoded test images) are drawn once, as the map. Each
+    coordinate takes ``steps`` values in [-lim, lim], and the image of every one of the
+    steps x steps points is drawn when the widget is built, so the static book switches
+    between them too (81 small figures, not 81 copies of the map).
     """
+    grid = [round(float(v), 2) for v in np.linspace(-lim, lim, steps)]
     style = {"description_width": "initial"}
-    controls = {name: widgets.FloatSlider(value=0.0, min=-lim, max=lim, step=0.1,
-                                          description=name, style=style)
+    controls = {name: widgets.SelectionSlider(options=grid, value=grid[steps // 2],
+                                              description=name, style=style)
                 for name in ("z₁", "z₂")}
+    points = np.array([[z1, z2] for z1 in grid for z2 in grid])
+    images = decode(points)
+
+    def plane(ax, title: str):
+        ax.scatter(points[:, 0], points[:, 1], marker="+", s=12, c="0.75", lw=0.8)
+        ax.set(xlim=(-lim * 1.1, lim * 1.1), ylim=(-lim * 1.1, lim * 1.1), aspect="equal",
+               xlabel="$z_1$", ylabel="$z_2$")
+        ax.set_title(title, fontsize=10)
+
+    latent_map = widgets.Output()
+    with latent_map:
+        fig, ax = plt.subplots(figsize=(3.4, 3.4), dpi=72)
+        ax.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=6, alpha=0.6)
+        plane(ax, "latent plane (test digits)")
+        show_figure(fig, "The encoded test digits in the latent plane, coloured by digit, "
+                    f"with the {steps} by {steps} points the sliders choose from.")
 
     def draw(**z):
-        point = np.array([[z["z₁"], z["z₂"]]])
-        fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(7.2, 3.4),
-                                       gridspec_kw={"width_ratios": [1.4, 1]})
-        ax0.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=6, alpha=0.6)
-        ax0.plot(*point[0], "k*", ms=16)
-        ax0.set(xlim=(-lim, lim), ylim=(-lim, lim), xlabel="$z_1$", ylabel="$z_2$",
-                title="latent plane (test digits)")
-        ax1.imshow(decode(point)[0].reshape(shape), cmap="gray_r", vmin=0, vmax=1)
-        ax1.set_title("decoded")
+        i = grid.index(z["z₁"]) * steps + grid.index(z["z₂"])
+        fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(4.4, 2.3), dpi=72)
+        plane(ax0, f"z = ({z['z₁']:g}, {z['z₂']:g})")
+        ax0.plot(z["z₁"], z["z₂"], "k*", ms=14)
+        ax1.imshow(images[i].reshape(shape), cmap="gray_r", vmin=0, vmax=1)
+        ax1.set_title("decoded", fontsize=10)
         ax1.axis("off")
-        show_figure(fig, f"The latent plane of the test digits with a star at z = "
-                    f"({z['z₁']:.1f}, {z['z₂']:.1f}), and the 8 by 8 image the decoder "
-                    "draws for that point.")
+        show_figure(fig, f"A star at z = ({z['z₁']:g}, {z['z₂']:g}) in the latent plane, "
+                    f"and the {shape[0]} by {shape[1]} image the decoder draws for it.")
 
-    out = widgets.interactive_output(draw, controls)
-    return needs_kernel(widgets.VBox([widgets.HBox(list(controls.values())), out]))
+    return widgets.VBox([widgets.HBox(list(controls.values())),
+                         widgets.HBox([latent_map, precomputed(controls, draw)])])
 
 
 def temperature_sampler(sample, prime: str = "ROMEO:", length: int = 300) -> widgets.Widget:
