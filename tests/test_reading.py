@@ -118,13 +118,11 @@ def test_widgets_and_players_fit_a_phone(phone_pages, entry):
 # Widgets without a kernel
 
 def _visible_output(page, widget):
-    """The text or image source the widget's visible output shows."""
-    return widget.evaluate("""w => {
-        const shown = [...w.querySelectorAll('.widget-output, .jp-OutputArea-output')]
-            .filter(o => o.offsetParent);
-        const img = shown.map(o => o.querySelector('img')).find(Boolean);
-        return img ? img.src.slice(-200) : shown.map(o => o.innerText).join('|');
-    }""")
+    """The texts and image sources of the widget's visible outputs."""
+    return widget.evaluate("""w => [...w.querySelectorAll('.widget-output, .jp-OutputArea-output')]
+        .filter(o => o.offsetParent)
+        .map(o => o.querySelector('img') ? o.querySelector('img').src.slice(-200) : o.innerText)
+        .join('|')""")
 
 
 @pytest.mark.parametrize("chapter,label", [("02_concepts", "generator mean"),

@@ -246,8 +246,10 @@ def latent_explorer(decode, codes, labels, shape=(8, 8), lim: float = 3.0,
 
     latent_map = widgets.Output()
     with latent_map:
-        fig, ax = plt.subplots(figsize=(3.4, 3.4), dpi=72)
-        ax.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=6, alpha=0.6)
+        fig, ax = plt.subplots(figsize=(4.0, 3.4), dpi=72)
+        dots = ax.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=6, alpha=0.6,
+                          vmin=-0.5, vmax=9.5)
+        fig.colorbar(dots, ax=ax, ticks=range(10), label="digit", shrink=0.85)
         plane(ax, "latent plane (test digits)")
         show_figure(fig, "The encoded test digits in the latent plane, coloured by digit, "
                     f"with the {steps} by {steps} points the sliders choose from.")
