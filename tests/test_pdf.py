@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import unicodedata
+from urllib.parse import urlparse
 
 import pytest
 from conftest import HTML, ROOT
@@ -90,13 +91,22 @@ def test_chinese_and_maths_survive_as_text(text):
     assert len(re.findall(r"The article says", book)) >= 40
 
 
-def test_links_jump_inside_the_book(pdf):
-    internal = 0
+def test_links_jump_inside_the_book_or_to_the_web(pdf):
+    internal, external = 0, set()
     for page in pdf.pages:
         for annotation in page.get("/Annots") or []:
             annotation = annotation.get_object()
-            if annotation.get("/Subtype") == "/Link" and (
-                    "/Dest" in annotation or annotation.get("/A", {}).get("/S") == "/GoTo"):
+            action = annotation.get("/A", {})
+            if annotation.get("/Subtype") != "/Link":
+                continue
+            if "/Dest" in annotation or action.get("/S") == "/GoTo":
                 internal += 1
+            elif action.get("/S") == "/URI":
+                external.add(str(action["/URI"]))
     # chapter, equation, figure, glossary and citation references: over a thousand today
     assert internal > 500, internal
+    # to the web, none to the server the page was printed from
+    local = [url for url in external
+             if urlparse(url).scheme not in ("http", "https")
+             or urlparse(url).hostname in ("127.0.0.1", "localhost")]
+    assert len(external) > 50 and not local, local

@@ -35,8 +35,15 @@ FOOTER = ('<div style="font-size:8px;width:100%;text-align:center;color:#555">'
           '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
 # Every figure loaded (they are lazy), every formula typeset, every widget drawn from
 # its saved state: what a reader who scrolled through the whole page would see.
+# A link to another file of the local build (the PDF itself, on the first page) would
+# lead nowhere once the PDF leaves the machine, so it becomes plain text.
 READY = """async () => {
     document.querySelectorAll('img[loading="lazy"]').forEach(img => img.loading = 'eager');
+    document.querySelectorAll('a[href]').forEach(a => {
+        const url = new URL(a.href);
+        if (url.origin === location.origin && url.pathname !== location.pathname)
+            a.removeAttribute('href');
+    });
     if (window.dlbookLoadWidgets) window.dlbookLoadWidgets();
     if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
     await Promise.all([...document.images].filter(img => !img.complete).map(img =>
