@@ -9,6 +9,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 help:
 	@echo "make book       create .venv, install everything, build the HTML book into _build/html"
+	@echo "                (its Chinese edition into _build/html/zh)"
 	@echo "                and, where Chromium is installed, its PDF (karpathy-ideas.pdf beside it)"
 	@echo "make pdf        the same, installing Chromium (with apt) if it is missing"
 	@echo "make test       run every test: package, notebooks (nbval), book build + HTML checks,"
@@ -45,8 +46,11 @@ browser:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq chromium; }
 
+# The English edition into _build/html, then the Chinese one (tools/i18n.py) into
+# _build/html/zh from the same sources and the catalogs in locales/.
 html: vendor
 	$(BIN)/jupyter-book build . --all --warningiserror --keep-going
+	$(BIN)/python tools/i18n.py build --all --warningiserror --keep-going
 
 # The PDF is the book built as one page and printed by Chromium (tools/pdf.py).
 book: html

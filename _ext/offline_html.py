@@ -40,6 +40,8 @@ import os
 import re
 from pathlib import Path
 
+from editions import own_pages
+
 # The page-side fixes, kept in a file of their own for readability
 SCRIPT = (Path(__file__).with_name("offline_html.js")).read_text(encoding="utf-8")
 
@@ -124,7 +126,7 @@ def _fix_pages(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
-    for page in outdir.rglob("*.html"):
+    for page in own_pages(outdir):
         html = page.read_text(encoding="utf-8")
         fixed = FONTAWESOME_JS.sub("", html.replace('role="doc-biblioentry"', 'role="listitem"'))
         if page != outdir / "search.html":

@@ -25,6 +25,8 @@ from fontTools import subset
 from fontTools.ttLib import TTFont
 from sphinx.util import logging
 
+from editions import own_pages
+
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +97,7 @@ def _cut_fonts(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
-    pages = [page.read_text(encoding="utf-8") for page in outdir.rglob("*.html")]
+    pages = [page.read_text(encoding="utf-8") for page in own_pages(outdir)]
     _chinese_font(outdir, pages)
     _icon_fonts(outdir, pages)
 

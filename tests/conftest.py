@@ -52,13 +52,19 @@ def build_log(tmp_path_factory, worker_id):
 
 def build_book() -> str:
     """Fetch and copy the JavaScript the book serves itself (tools/vendor.py), build
-    the book into _build/html and return the build's log."""
+    the book into _build/html and its Chinese edition into _build/html/zh, and return
+    the builds' log."""
     subprocess.run([sys.executable, str(ROOT / "tools" / "vendor.py")], check=True,
                    capture_output=True, timeout=600)
     jb = Path(sys.executable).with_name("jupyter-book")
     result = subprocess.run([str(jb), "build", str(ROOT), "--all", "--warningiserror",
                              "--keep-going"], capture_output=True, text=True, timeout=900)
     log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-5000:]
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "i18n.py"), "build", "--all",
+                             "--warningiserror", "--keep-going"],
+                            capture_output=True, text=True, timeout=900)
+    log += result.stdout + result.stderr
     assert result.returncode == 0, log[-5000:]
     return log
 

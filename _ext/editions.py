@@ -1,0 +1,105 @@
+"""The book's two editions, English and Chinese (registered in _config.yml).
+
+The Chinese edition is the same sources built with `language: zh_CN` and the catalogs
+under locales/ (tools/i18n.py), served from `zh/` inside the English build. This
+extension links each page to the same page in the other edition:
+
+- a button in every page's header, 中文 on English pages and English on Chinese ones,
+  that opens the other edition's page in the same tab;
+- `<link rel="alternate" hreflang=...>` in the page's head, for search engines and
+  browsers that offer a reader's own language.
+
+On a Chinese page whose translation is not finished (tools/i18n.py's PENDING), a notice
+says that the paragraphs still in English are waiting for their translation.
+"""
+from __future__ import annotations
+
+import sys
+from os import path
+from pathlib import Path
+
+from sphinx import addnodes
+from sphinx.locale import init as init_locale
+from sphinx.transforms import SphinxTransform
+from sphinx.util.i18n import docname_to_domain
+
+ROOT = Path(__file__).resolve().parents[1]
+BUTTON_CLASS = "btn-language-switch"
+NOTICE = ('<div class="admonition note translation-pending" lang="zh-Hans">'
+          '<p class="admonition-title">翻译进行中</p><p>本页尚未译完：'
+          '仍是英文的段落正在翻译，内容与英文版相同。</p></div>')
+
+
+def own_pages(outdir: Path):
+    """The pages of the edition being built: the English build leaves zh/ alone (it holds
+    the Chinese edition, which tools/i18n.py builds on its own and copies in)."""
+    for page in Path(outdir).rglob("*.html"):
+        if page.relative_to(outdir).parts[0] != "zh":
+            yield page
+
+
+def _chinese(app) -> bool:
+    return (app.config.language or "").startswith("zh")
+
+
+def _pending() -> list[str]:
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        from i18n import PENDING
+    finally:
+        sys.path.pop(0)
+    return PENDING
+
+
+def _link(app, pagename, templatename, context, doctree):
+    up = "../" * pagename.count("/")
+    if _chinese(app):
+        url, text, tooltip, lang = f"{up}../{pagename}.html", "English", "Read this page in English", "en"
+    else:
+        url, text, tooltip, lang = f"{up}zh/{pagename}.html", "中文", "阅读本页的中文版", "zh-Hans"
+    context.setdefault("header_buttons", []).append(
+        {"type": "link", "url": url, "text": text, "tooltip": tooltip,
+         "icon": "fas fa-language", "label": "language-switch"})
+    context["metatags"] = (context.get("metatags", "")
+                           + f'\n<link rel="alternate" hreflang="{lang}" href="{url}" />')
+    if _chinese(app) and pagename in _pending() and "body" in context:
+        context["body"] = NOTICE + context["body"]
+
+
+class TranslateTocCaptions(SphinxTransform):
+    """Translate the part captions of _toc.yml. sphinx-external-toc inserts its toctrees
+    (priority 100) after Sphinx has translated the page (priority 20), so their captions,
+    although extracted into the catalog, would stay English."""
+    default_priority = 101
+
+    def apply(self, **kwargs) -> None:
+        if not _chinese(self.app):
+            return
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        dirs = [path.join(self.env.srcdir, d) for d in self.config.locale_dirs]
+        catalog, found = init_locale(dirs, self.config.language, domain)
+        if not found:
+            return
+        for toctree in self.document.findall(addnodes.toctree):
+            if toctree.get("caption"):
+                toctree["caption"] = toctree["rawcaption"] = catalog.gettext(toctree["caption"])
+
+
+def _same_tab(app, exception):
+    """The theme opens every header link in a new tab; the language switch should not."""
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in own_pages(app.outdir):
+        html = page.read_text(encoding="utf-8")
+        fixed = html.replace(f'target="_blank"\n   class="btn btn-sm {BUTTON_CLASS}"',
+                             f'class="btn btn-sm {BUTTON_CLASS}"')
+        if fixed != html:
+            page.write_text(fixed, encoding="utf-8")
+
+
+def setup(app):
+    # after the theme has made its header buttons (sphinx-book-theme: priority 501)
+    app.connect("html-page-context", _link, priority=550)
+    app.connect("build-finished", _same_tab, priority=400)
+    app.add_transform(TranslateTocCaptions)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,253 @@
+"""The Chinese edition (简体中文版): its message catalogs and its build.
+
+The English sources are the only sources. Sphinx's gettext builder extracts every
+paragraph, heading, caption, admonition and glossary entry of every page (notebooks'
+markdown cells included; code and outputs are shared, not translated) into message
+templates; each page's translations live in `locales/zh_CN/LC_MESSAGES/<page>.po`.
+
+    python tools/i18n.py update        refresh the catalogs after an English edit: new
+                                       messages are added untranslated, changed ones are
+                                       kept as "fuzzy" with their old translation
+    python tools/i18n.py check         fail if a catalog is behind the sources or has an
+                                       untranslated or fuzzy entry (pages in PENDING may
+                                       have untranslated entries)
+    python tools/i18n.py todo PAGE     print PAGE's untranslated or fuzzy messages, numbered
+    python tools/i18n.py fill PAGE F   put the numbered translations in file F into PAGE's
+                                       catalog (the numbers are those `todo` printed)
+    python tools/i18n.py build         build the Chinese edition into _build/html/zh/
+                                       (after the English one: `make html` runs both)
+    python tools/i18n.py stats         entries and characters per catalog
+
+PAGE is a page's path without suffix, e.g. `chapters/03_neural_networks` or `errata`.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import datetime
+
+import yaml
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCALES = ROOT / "locales"
+LANGUAGE = "zh_CN"
+CATALOGS = LOCALES / LANGUAGE / "LC_MESSAGES"
+EDITION = ROOT / "_build" / "html" / "zh"      # where the Chinese edition is served
+WORK = ROOT / "_build" / "i18n"                # the gettext and Chinese builds' own trees
+TITLE = "卡帕西的思想：核对与实现"
+
+# Pages whose translation is not finished: their untranslated paragraphs show in English,
+# under a notice (_ext/editions.py). `check` fails if one of them is in fact complete, so
+# that this list only shrinks.
+PENDING = [
+    "chapters/02_concepts", "chapters/03_neural_networks", "chapters/04_rnn",
+    "chapters/05_vae", "chapters/06_gan", "chapters/07_project_sequences",
+    "chapters/08_char_rnn", "chapters/09_applications", "chapters/10_resources",
+    "chapters/11_future", "instructors",
+]
+
+EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+REFRESH = "python tools/i18n.py update"
+
+
+def jupyter_book() -> str:
+    return str(Path(sys.executable).with_name("jupyter-book"))
+
+
+def extract(into: Path) -> dict[str, Catalog]:
+    """Run the gettext builder on the English sources; returns a template per page."""
+    result = subprocess.run(
+        [jupyter_book(), "build", str(ROOT), "--builder", "custom", "--custom-builder",
+         "gettext", "--path-output", str(into)], capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(result.stdout[-3000:] + result.stderr[-3000:])
+    templates = into / "_build" / "gettext"
+    catalogs = {}
+    for pot in sorted(templates.rglob("*.pot")):
+        with pot.open("rb") as f:
+            catalogs[pot.relative_to(templates).with_suffix("").as_posix()] = read_po(f)
+    return catalogs
+
+
+def read(page: str) -> Catalog:
+    with (CATALOGS / f"{page}.po").open("rb") as f:
+        return read_po(f, locale=LANGUAGE)
+
+
+def write(page: str, catalog: Catalog) -> None:
+    # a fixed header, so that a refresh changes a catalog only where the prose changed
+    catalog.project, catalog.version, catalog.copyright_holder = "dlbook", "", "the dlbook authors"
+    catalog.header_comment = (f"# The Chinese edition of {page} (简体中文版). Written by\n"
+                              "# tools/i18n.py from the English sources; translate msgstr only.")
+    catalog.creation_date = catalog.revision_date = EPOCH
+    catalog.last_translator = catalog.language_team = "the dlbook authors"
+    catalog.msgid_bugs_address = ""
+    path = CATALOGS / f"{page}.po"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        # no line wrapping and no source lines: a catalog changes only where prose does
+        write_po(f, catalog, width=0, omit_header=False, ignore_obsolete=True,
+                 no_location=True, sort_output=False)
+
+
+def messages(catalog: Catalog):
+    return [m for m in catalog if m.id]
+
+
+def needs_words(text: str) -> bool:
+    """Whether a message has prose to translate: not only maths, code, a link or a name."""
+    text = re.sub(r"\$\$.*?\$\$|\$[^$]*\$|`[^`]*`|\{[a-z:]+\}|<[^>]*>|\(https?:[^)]*\)", "",
+                  text, flags=re.S)
+    return bool(re.search(r"[A-Za-z]{3,}", text))
+
+
+def update() -> None:
+    for page, template in extract(WORK / "gettext").items():
+        path = CATALOGS / f"{page}.po"
+        if path.exists():
+            catalog = read(page)
+            catalog.update(template, no_fuzzy_matching=False)
+        else:
+            catalog = Catalog(locale=LANGUAGE, project="dlbook", fuzzy=False)
+            for message in messages(template):
+                catalog.add(message.id)
+        for message in messages(catalog):
+            if (message.fuzzy or not message.string) and not needs_words(message.id):
+                message.string = message.id   # maths or code alone reads the same in Chinese
+                message.flags.discard("fuzzy")
+        write(page, catalog)
+    print(stats())
+
+
+def problems() -> list[str]:
+    """What `check` reports: each item names a catalog and what is wrong with it."""
+    found = []
+    with tempfile.TemporaryDirectory() as tmp:
+        templates = extract(Path(tmp))
+    for page, template in templates.items():
+        path = (CATALOGS / f"{page}.po").relative_to(ROOT)
+        if not (ROOT / path).exists():
+            found.append(f"{path}: missing; run `{REFRESH}` and translate it")
+            continue
+        catalog = read(page)
+        wanted, have = {m.id for m in messages(template)}, {m.id for m in messages(catalog)}
+        for text in sorted(wanted - have):
+            found.append(f"{path}: the English changed, no entry for {text[:70]!r}; "
+                         f"run `{REFRESH}`, then translate")
+        for text in sorted(have - wanted):
+            found.append(f"{path}: entry for text no longer in the sources, {text[:70]!r}; "
+                         f"run `{REFRESH}`")
+        fuzzy = [m.id for m in messages(catalog) if m.fuzzy]
+        untranslated = [m.id for m in messages(catalog) if not m.string]
+        for text in fuzzy:
+            found.append(f"{path}: fuzzy (its English changed), {text[:70]!r}; check the "
+                         f"translation and drop the fuzzy flag")
+        if page in PENDING:
+            if not untranslated and not fuzzy:
+                found.append(f"{path}: complete, so take {page} off PENDING in tools/i18n.py")
+        else:
+            for text in untranslated:
+                found.append(f"{path}: untranslated, {text[:70]!r}; `python tools/i18n.py "
+                             f"todo {page}` lists what is left")
+    for page in PENDING:
+        if page not in templates:
+            found.append(f"PENDING in tools/i18n.py names {page}, which is not a page")
+    return found
+
+
+def numbered(page: str) -> list:
+    return [m for m in messages(read(page)) if not m.string or m.fuzzy]
+
+
+def todo(page: str) -> None:
+    for i, message in enumerate(numbered(page), 1):
+        print(f"@@ {i}")
+        print(message.id)
+        if message.fuzzy:
+            print(f"@@ (was) {message.string}")
+
+
+def fill(page: str, path: Path) -> None:
+    catalog, left = read(page), numbered(page)
+    parts = re.split(r"^@@ (\d+)\n", path.read_text(encoding="utf-8"), flags=re.M)
+    for number, text in zip(parts[1::2], parts[2::2]):
+        message = catalog[left[int(number) - 1].id]
+        message.string = text.rstrip("\n")
+        message.flags.discard("fuzzy")
+    write(page, catalog)
+    print(f"{page}: {len(parts) // 2} filled, {len(numbered(page))} left")
+
+
+def stats() -> str:
+    rows, total = [], [0, 0, 0]
+    for path in sorted(CATALOGS.rglob("*.po")):
+        page = path.relative_to(CATALOGS).with_suffix("").as_posix()
+        entries = messages(read(page))
+        done = [m for m in entries if m.string and not m.fuzzy]
+        chars = sum(len(m.id) for m in entries)
+        rows.append(f"{page:32} {len(done):4}/{len(entries):4} entries {chars:7,} chars")
+        total = [total[0] + len(done), total[1] + len(entries), total[2] + chars]
+    rows.append(f"{'all':32} {total[0]:4}/{total[1]:4} entries {total[2]:7,} chars")
+    return "\n".join(rows)
+
+
+def config() -> Path:
+    """The English _config.yml with the Chinese edition's settings."""
+    settings = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    settings["title"] = TITLE
+    settings["sphinx"]["config"]["language"] = LANGUAGE
+    path = ROOT / "_config_zh.yml"   # beside _config.yml: Jupyter Book reads paths from here
+    path.write_text("# Written by tools/i18n.py from _config.yml; edit that instead.\n"
+                    + yaml.safe_dump(settings, allow_unicode=True, sort_keys=False),
+                    encoding="utf-8")
+    return path
+
+
+def build(extra: list[str]) -> None:
+    path = config()
+    try:
+        result = subprocess.run([jupyter_book(), "build", str(ROOT), "--config", str(path),
+                                 "--path-output", str(WORK / "zh"), *extra])
+    finally:
+        path.unlink()
+    if result.returncode:
+        sys.exit(result.returncode)
+    if EDITION.exists():
+        shutil.rmtree(EDITION)
+    shutil.copytree(WORK / "zh" / "_build" / "html", EDITION)
+    print(f"The Chinese edition is in {EDITION.relative_to(ROOT)}/")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["update", "check", "todo", "fill", "build",
+                                            "stats"])
+    parser.add_argument("args", nargs="*")
+    args, extra = parser.parse_known_args()
+    if args.command == "update":
+        update()
+    elif args.command == "check":
+        found = problems()
+        print("\n".join(found) or "The catalogs are complete and up to date.")
+        sys.exit(1 if found else 0)
+    elif args.command == "todo":
+        todo(*args.args)
+    elif args.command == "fill":
+        fill(args.args[0], Path(args.args[1]))
+    elif args.command == "build":
+        build(args.args + extra)
+    else:
+        print(stats())
+
+
+if __name__ == "__main__":
+    main()
