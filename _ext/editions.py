@@ -18,6 +18,7 @@ import sys
 from os import path
 from pathlib import Path
 
+from docutils import nodes
 from sphinx import addnodes
 from sphinx.locale import init as init_locale
 from sphinx.transforms import SphinxTransform
@@ -66,6 +67,14 @@ def _link(app, pagename, templatename, context, doctree):
         context["body"] = NOTICE + context["body"]
 
 
+def _catalog(transform: SphinxTransform):
+    """The page's catalog, as Sphinx's own translation step loads it (None: none)."""
+    domain = docname_to_domain(transform.env.docname, transform.config.gettext_compact)
+    dirs = [path.join(transform.env.srcdir, d) for d in transform.config.locale_dirs]
+    catalog, found = init_locale(dirs, transform.config.language, domain)
+    return catalog if found else None
+
+
 class TranslateTocCaptions(SphinxTransform):
     """Translate the part captions of _toc.yml. sphinx-external-toc inserts its toctrees
     (priority 100) after Sphinx has translated the page (priority 20), so their captions,
@@ -73,16 +82,25 @@ class TranslateTocCaptions(SphinxTransform):
     default_priority = 101
 
     def apply(self, **kwargs) -> None:
-        if not _chinese(self.app):
-            return
-        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
-        dirs = [path.join(self.env.srcdir, d) for d in self.config.locale_dirs]
-        catalog, found = init_locale(dirs, self.config.language, domain)
-        if not found:
-            return
-        for toctree in self.document.findall(addnodes.toctree):
+        catalog = _catalog(self) if _chinese(self.app) else None
+        for toctree in self.document.findall(addnodes.toctree) if catalog else ():
             if toctree.get("caption"):
                 toctree["caption"] = toctree["rawcaption"] = catalog.gettext(toctree["caption"])
+
+
+class TranslateExerciseTitles(SphinxTransform):
+    """Translate exercise titles. sphinx-exercise makes them without a source, which Sphinx
+    takes for a built-in text and neither extracts nor translates; tools/i18n.py adds them
+    to the catalogs from the sources, and this puts their translations in."""
+    default_priority = 21
+
+    def apply(self, **kwargs) -> None:
+        catalog = _catalog(self) if _chinese(self.app) else None
+        for node in self.document.findall(nodes.subtitle) if catalog else ():
+            if type(node).__name__ == "exercise_subtitle":
+                translated = catalog.gettext(node.astext())
+                node.clear()
+                node += nodes.Text(translated)
 
 
 def _same_tab(app, exception):
@@ -102,4 +120,5 @@ def setup(app):
     app.connect("html-page-context", _link, priority=550)
     app.connect("build-finished", _same_tab, priority=400)
     app.add_transform(TranslateTocCaptions)
+    app.add_transform(TranslateExerciseTitles)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -186,11 +186,17 @@ def test_the_errata_page_names_what_each_box_corrects(pages):
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
-def test_every_chinese_run_is_marked_and_the_books_font_draws_it(pages):
+@pytest.mark.parametrize("edition", ["", "zh"])
+def test_every_chinese_run_is_marked_and_the_books_font_draws_it(pages, edition):
+    """In each edition (the English one at the root, the Chinese one in zh/, each with
+    its own font cut to its own characters)."""
     from fontTools.ttLib import TTFont
 
+    root = HTML / edition
     unmarked, marked = [], set()
     for path, soup in pages.items():
+        if (path.relative_to(HTML).parts[0] == "zh") != bool(edition):
+            continue
         for text in soup.find_all(string=HAN):
             if text.find_parent(["script", "style", "title", "textarea"]):
                 continue
@@ -201,13 +207,13 @@ def test_every_chinese_run_is_marked_and_the_books_font_draws_it(pages):
     assert not unmarked, "\n".join(unmarked)
     # the sidebar's part titles, glossary terms and errata quotations, at least
     assert len({c for c in marked if HAN.match(c)}) > 200
-    fonts = HTML / "_static" / "fonts"
+    fonts = root / "_static" / "fonts"
     assert "SIL OPEN FONT LICENSE" in (fonts / "noto-sans-sc-LICENSE.txt").read_text().upper()
     font = TTFont(fonts / "noto-sans-sc-book.woff2")
     cmap = set(font.getBestCmap())
     missing = {c for c in marked if HAN.match(c) and ord(c) not in cmap}
     assert not missing, "".join(sorted(missing))
-    # cut to the book's characters: a few hundred glyphs, not the tens of thousands
+    # cut to the edition's characters, not the font's tens of thousands
     assert len(cmap) < 2 * len(marked)
 
 

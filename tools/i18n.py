@@ -13,7 +13,8 @@ templates; each page's translations live in `locales/zh_CN/LC_MESSAGES/<page>.po
                                        have untranslated entries)
     python tools/i18n.py todo PAGE     print PAGE's untranslated or fuzzy messages, numbered
     python tools/i18n.py fill PAGE F   put the numbered translations in file F into PAGE's
-                                       catalog (the numbers are those `todo` printed)
+                                       catalog (the numbers are those `todo` printed; a
+                                       translation "=" keeps the English, e.g. a formula)
     python tools/i18n.py build         build the Chinese edition into _build/html/zh/
                                        (after the English one: `make html` runs both)
     python tools/i18n.py stats         entries and characters per catalog
@@ -31,6 +32,7 @@ import tempfile
 from pathlib import Path
 
 import datetime
+import json
 
 import yaml
 from babel.messages.catalog import Catalog
@@ -48,10 +50,8 @@ TITLE = "卡帕西的思想：核对与实现"
 # under a notice (_ext/editions.py). `check` fails if one of them is in fact complete, so
 # that this list only shrinks.
 PENDING = [
-    "chapters/02_concepts", "chapters/03_neural_networks", "chapters/04_rnn",
-    "chapters/05_vae", "chapters/06_gan", "chapters/07_project_sequences",
-    "chapters/08_char_rnn", "chapters/09_applications", "chapters/10_resources",
-    "chapters/11_future", "instructors",
+    "chapters/03_neural_networks", "chapters/04_rnn",
+    "chapters/06_gan", "instructors",
 ]
 
 EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
@@ -66,15 +66,28 @@ def extract(into: Path) -> dict[str, Catalog]:
     """Run the gettext builder on the English sources; returns a template per page."""
     result = subprocess.run(
         [jupyter_book(), "build", str(ROOT), "--builder", "custom", "--custom-builder",
-         "gettext", "--path-output", str(into)], capture_output=True, text=True)
+         "gettext", "--all", "--path-output", str(into)], capture_output=True, text=True)
     if result.returncode:
         sys.exit(result.stdout[-3000:] + result.stderr[-3000:])
     templates = into / "_build" / "gettext"
     catalogs = {}
     for pot in sorted(templates.rglob("*.pot")):
+        page = pot.relative_to(templates).with_suffix("").as_posix()
         with pot.open("rb") as f:
-            catalogs[pot.relative_to(templates).with_suffix("").as_posix()] = read_po(f)
+            catalogs[page] = read_po(f)
+        for title in exercise_titles(page):   # which Sphinx does not extract
+            catalogs[page].add(title)
     return catalogs
+
+
+def exercise_titles(page: str) -> list[str]:
+    """The titles of a page's exercises (_ext/editions.py translates them)."""
+    source = next(ROOT.glob(f"{page}.*"))
+    text = source.read_text(encoding="utf-8")
+    if source.suffix == ".ipynb":
+        text = "\n".join("".join(cell["source"]) for cell in json.loads(text)["cells"]
+                         if cell["cell_type"] == "markdown")
+    return re.findall(r"^:{3,}\{exercise\} (.+)$", text, flags=re.M)
 
 
 def read(page: str) -> Catalog:
@@ -103,9 +116,13 @@ def messages(catalog: Catalog):
 
 
 def needs_words(text: str) -> bool:
-    """Whether a message has prose to translate: not only maths, code, a link or a name."""
-    text = re.sub(r"\$\$.*?\$\$|\$[^$]*\$|`[^`]*`|\{[a-z:]+\}|<[^>]*>|\(https?:[^)]*\)", "",
-                  text, flags=re.S)
+    """Whether a message has prose to translate: not only maths, code, a link or a name.
+    A glossary term, or the title given to a cross-reference, is shown as written, so it
+    counts as prose."""
+    text = re.sub(r"\{[a-z:]+\}`([^`<]*?)\s*<[^`]*>`", r"\1", text)   # {ref}`title <target>`
+    text = re.sub(r"\{term\}`([^`]*)`", r"\1", text)
+    text = re.sub(r"\$\$.*?\$\$|\$[^$]*\$|\{[a-z:]+\}`[^`]*`|`[^`]*`|<[^>]*>|\(https?:[^)]*\)",
+                  "", text, flags=re.S)
     return bool(re.search(r"[A-Za-z]{3,}", text))
 
 
@@ -120,6 +137,8 @@ def update() -> None:
             for message in messages(template):
                 catalog.add(message.id)
         for message in messages(catalog):
+            if message.string == message.id and "{term}`" in message.id:
+                message.string = ""   # a term to translate, not a formula to keep
             if (message.fuzzy or not message.string) and not needs_words(message.id):
                 message.string = message.id   # maths or code alone reads the same in Chinese
                 message.flags.discard("fuzzy")
@@ -180,7 +199,8 @@ def fill(page: str, path: Path) -> None:
     parts = re.split(r"^@@ (\d+)\n", path.read_text(encoding="utf-8"), flags=re.M)
     for number, text in zip(parts[1::2], parts[2::2]):
         message = catalog[left[int(number) - 1].id]
-        message.string = text.rstrip("\n")
+        # "=": the same as the English (a display formula, a name)
+        message.string = message.id if text.strip() == "=" else text.rstrip("\n")
         message.flags.discard("fuzzy")
     write(page, catalog)
     print(f"{page}: {len(parts) // 2} filled, {len(numbered(page))} left")
@@ -199,11 +219,27 @@ def stats() -> str:
     return "\n".join(rows)
 
 
+def glossary_terms() -> list[str]:
+    """The Chinese terms of the glossary (chapter 12), the book's one list of terms."""
+    text = (ROOT / "chapters" / "12_faq.md").read_text(encoding="utf-8")
+    block = text.split("```{glossary}", 1)[1].split("```", 1)[0]
+    return [line.strip() for line in block.splitlines()
+            if line and not line[0].isspace() and re.search(r"[\u4e00-\u9fff]", line)]
+
+
 def config() -> Path:
     """The English _config.yml with the Chinese edition's settings."""
     settings = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     settings["title"] = TITLE
     settings["sphinx"]["config"]["language"] = LANGUAGE
+    # Sphinx splits Chinese into words for the search index with jieba, whose dictionary
+    # lacks most of the book's terms (it would index 反向传播 only as 反向 and 传播, so
+    # a search for the term finds nothing): add the glossary's
+    words = WORK / "search-words.txt"
+    words.parent.mkdir(parents=True, exist_ok=True)
+    words.write_text("".join(f"{term.replace(' ', '')} 100 n\n" for term in glossary_terms()),
+                     encoding="utf-8")
+    settings["sphinx"]["config"]["html_search_options"] = {"dict": str(words)}
     path = ROOT / "_config_zh.yml"   # beside _config.yml: Jupyter Book reads paths from here
     path.write_text("# Written by tools/i18n.py from _config.yml; edit that instead.\n"
                     + yaml.safe_dump(settings, allow_unicode=True, sort_keys=False),
