@@ -11,6 +11,7 @@ help:
 	@echo "make book       create .venv, install everything, build the HTML book into _build/html"
 	@echo "                (its Chinese edition into _build/html/zh)"
 	@echo "                and, where Chromium is installed, its PDF (karpathy-ideas.pdf beside it)"
+	@echo "                in both editions"
 	@echo "make pdf        the same, installing Chromium (with apt) if it is missing"
 	@echo "make test       run every test: package, notebooks (nbval), book build + HTML checks,"
 	@echo "                every page in headless Chromium (installed with apt if missing), and"
@@ -54,12 +55,14 @@ html: vendor
 
 # The PDF is the book built as one page and printed by Chromium (tools/pdf.py).
 book: html
-	@if command -v chromium >/dev/null; then $(BIN)/python tools/pdf.py; \
+	@if command -v chromium >/dev/null; then $(BIN)/python tools/pdf.py && \
+		$(BIN)/python tools/pdf.py --edition zh; \
 	else echo "No Chromium, so no PDF (make pdf installs Chromium and prints it)"; fi
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
 
 pdf: html browser
 	$(BIN)/python tools/pdf.py
+	$(BIN)/python tools/pdf.py --edition zh
 
 # The student versions of the autograded assignments, written by nbgrader from
 # assignments/source/ into assignments/student/ (the instructor guide explains the rest).

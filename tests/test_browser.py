@@ -1,9 +1,9 @@
 """The built book in a real headless Chromium: offline, typeset, interactive, accessible.
 
-Every page of the toc is served from _build/html on localhost and opened once; any request
-to another host is blocked and recorded. The tests then check what each visit saw. Needs
-Debian's chromium (.ci/run installs it) and axe-core (web/package.json, installed by
-tools/vendor.py). Screenshots go to _build/screenshots/.
+Every page of the toc, in both editions, is served from _build/html on localhost and
+opened once; any request to another host is blocked and recorded. The tests then check
+what each visit saw. Needs Debian's chromium (.ci/run installs it) and axe-core
+(web/package.json, installed by tools/vendor.py). Screenshots go to _build/screenshots/.
 """
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ from notebooks import toc_files  # tools/notebooks.py
 pytest.importorskip("playwright.sync_api")
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-PAGES = toc_files()
-NOTEBOOK_PAGES = [p for p in PAGES if (ROOT / f"{p}.ipynb").exists()]   # not prose pages
+# every page of both editions: the English one, and the Chinese one under zh/
+PAGES = toc_files() + [f"zh/{page}" for page in toc_files()]
+NOTEBOOK_PAGES = [p for p in PAGES     # not prose pages
+                  if (ROOT / f"{p.removeprefix('zh/')}.ipynb").exists()]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
@@ -192,4 +194,15 @@ def test_search_finds_a_chapter_term(browser, server):
     links = page.locator("ul.search li a").evaluate_all("els => els.map(e => e.href)")
     context.close()
     assert any("chapters/06_gan.html" in link for link in links), links
+    assert not record["blocked"] and not record["errors"]
+
+
+def test_search_finds_a_chinese_term(browser, server):
+    """The Chinese edition's index splits Chinese into words (jieba, with the glossary's
+    terms added), so a search for a term finds the chapter that explains it."""
+    context, page, record = _open(browser, f"{server}/zh/search.html?q=模式崩溃")
+    page.wait_for_selector("ul.search li a", timeout=20_000)
+    links = page.locator("ul.search li a").evaluate_all("els => els.map(e => e.href)")
+    context.close()
+    assert any("zh/chapters/06_gan.html" in link for link in links), links
     assert not record["blocked"] and not record["errors"]

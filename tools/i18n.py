@@ -24,15 +24,15 @@ PAGE is a page's path without suffix, e.g. `chapters/03_neural_networks` or `err
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
-import datetime
-import json
 
 import yaml
 from babel.messages.catalog import Catalog
@@ -49,10 +49,7 @@ TITLE = "卡帕西的思想：核对与实现"
 # Pages whose translation is not finished: their untranslated paragraphs show in English,
 # under a notice (_ext/editions.py). `check` fails if one of them is in fact complete, so
 # that this list only shrinks.
-PENDING = [
-    "chapters/03_neural_networks", "chapters/04_rnn",
-    "chapters/06_gan", "instructors",
-]
+PENDING: list[str] = []
 
 EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 REFRESH = "python tools/i18n.py update"
@@ -240,7 +237,9 @@ def config() -> Path:
     words.write_text("".join(f"{term.replace(' ', '')} 100 n\n" for term in glossary_terms()),
                      encoding="utf-8")
     settings["sphinx"]["config"]["html_search_options"] = {"dict": str(words)}
-    path = ROOT / "_config_zh.yml"   # beside _config.yml: Jupyter Book reads paths from here
+    # beside _config.yml, where Jupyter Book resolves paths from; one per process, since
+    # the HTML and the PDF builds may run at once
+    path = ROOT / f"_config_zh_{os.getpid()}.yml"
     path.write_text("# Written by tools/i18n.py from _config.yml; edit that instead.\n"
                     + yaml.safe_dump(settings, allow_unicode=True, sort_keys=False),
                     encoding="utf-8")

@@ -9,6 +9,7 @@ its fonts (the book's Chinese font among them) and a bookmark outline of its hea
 
     python tools/pdf.py            # build the one-page book, then print it
     python tools/pdf.py --no-build # print the one-page book already built
+    python tools/pdf.py --edition zh   # the Chinese edition (tools/i18n.py), into zh/
 
 `make book` runs it after building the HTML where Chromium is installed, and `make pdf`
 installs Chromium first if it is missing. The PDF lands beside the HTML book, which links
@@ -29,8 +30,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SINGLE = ROOT / "_build" / "singlehtml"
-PDF = ROOT / "_build" / "html" / "karpathy-ideas.pdf"
+NAME = "karpathy-ideas.pdf"
+# each edition's one-page build, and where its PDF goes: beside the edition's HTML,
+# whose first page links it
+SINGLE = {"en": ROOT / "_build" / "singlehtml",
+          "zh": ROOT / "_build" / "i18n" / "zh-single" / "_build" / "singlehtml"}
+PDF = {"en": ROOT / "_build" / "html" / NAME, "zh": ROOT / "_build" / "html" / "zh" / NAME}
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 FOOTER = ('<div style="font-size:8px;width:100%;text-align:center;color:#555">'
@@ -65,20 +70,32 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def build() -> None:
+def build(edition: str) -> None:
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    subprocess.run([str(jupyter_book), "build", str(ROOT), "--builder", "singlehtml",
-                    "--warningiserror", "--keep-going"], check=True,
-                   stdout=subprocess.DEVNULL)
+    command = [str(jupyter_book), "build", str(ROOT), "--builder", "singlehtml",
+               "--warningiserror", "--keep-going"]
+    if edition == "en":
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        return
+    sys.path.insert(0, str(ROOT / "tools"))
+    import i18n
+
+    config = i18n.config()
+    try:
+        subprocess.run(command + ["--config", str(config), "--path-output",
+                                  str(SINGLE[edition].parents[1])],
+                       check=True, stdout=subprocess.DEVNULL)
+    finally:
+        config.unlink()
 
 
-def print_pdf(target: Path = PDF) -> int:
-    """Print _build/singlehtml/intro.html to `target`; returns the number of bytes."""
+def print_pdf(target: Path = PDF["en"], single: Path = SINGLE["en"]) -> int:
+    """Print the one-page book in `single` to `target`; returns the number of bytes."""
     from playwright.sync_api import sync_playwright
 
-    if not (SINGLE / "intro.html").exists():
-        sys.exit("no one-page book in _build/singlehtml: run without --no-build")
-    handler = functools.partial(_QuietHandler, directory=str(SINGLE))
+    if not (single / "intro.html").exists():
+        sys.exit(f"no one-page book in {single}: run without --no-build")
+    handler = functools.partial(_QuietHandler, directory=str(single))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
@@ -132,17 +149,21 @@ def _title_bookmarks(pdf: Path, headings: list[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--edition", choices=sorted(PDF), default="en",
+                        help="the English book (default) or its Chinese edition")
     parser.add_argument("--no-build", action="store_true",
-                        help="print the one-page book already in _build/singlehtml")
-    parser.add_argument("--out", type=Path, default=PDF, help=f"default: {PDF}")
+                        help="print the one-page book already built")
+    parser.add_argument("--out", type=Path, help="default: karpathy-ideas.pdf beside the "
+                        "edition's HTML")
     args = parser.parse_args()
     start = time.perf_counter()
+    single, out = SINGLE[args.edition], args.out or PDF[args.edition]
     if not args.no_build:
-        print("building the book as one page (_build/singlehtml) ...", flush=True)
-        build()
+        print(f"building the book as one page ({single.relative_to(ROOT)}) ...", flush=True)
+        build(args.edition)
     print("printing it with Chromium ...", flush=True)
-    size = print_pdf(args.out)
-    print(f"wrote {args.out} ({size / 1e6:.1f} MB) in {time.perf_counter() - start:.0f} s")
+    size = print_pdf(out, single)
+    print(f"wrote {out} ({size / 1e6:.1f} MB) in {time.perf_counter() - start:.0f} s")
 
 
 if __name__ == "__main__":
