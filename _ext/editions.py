@@ -55,7 +55,8 @@ def _pending() -> list[str]:
 def _link(app, pagename, templatename, context, doctree):
     up = "../" * pagename.count("/")
     if _chinese(app):
-        url, text, tooltip, lang = f"{up}../{pagename}.html", "English", "Read this page in English", "en"
+        # "EN", as short as "中文": a phone's header has room for no more
+        url, text, tooltip, lang = f"{up}../{pagename}.html", "EN", "Read this page in English", "en"
     else:
         url, text, tooltip, lang = f"{up}zh/{pagename}.html", "中文", "阅读本页的中文版", "zh-Hans"
     context.setdefault("header_buttons", []).append(

@@ -13,8 +13,10 @@
   };
 
   // The ipywidgets HTML manager (3.6 MB) is loaded only when the reader scrolls near a
-  // saved widget, so that a page is light until its widgets are wanted. It renders every
-  // widget of the page once loaded. `dlbookLoadWidgets` is also what the tests call.
+  // saved widget (about a screen away), so that a page is light until its widgets are
+  // wanted, even where a widget sits in the third screen, as in chapter 02, whose Chinese
+  // text is shorter. It renders every widget of the page once loaded.
+  // `dlbookLoadWidgets` is also what the tests call.
   var widgetsRequested = false;
   function loadScript(src, then) {
     var script = document.createElement("script");
@@ -39,7 +41,7 @@
         observer.disconnect();
         window.dlbookLoadWidgets();
       }
-    }, {rootMargin: "1500px 0px"});
+    }, {rootMargin: "1000px 0px"});
     views.forEach(function (view) { observer.observe(view.parentElement); });
   }
 

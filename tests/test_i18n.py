@@ -69,7 +69,7 @@ def test_language_switch_leads_to_the_same_page(pages, edition):
         assert target.exists(), f"{page}: {link['href']} does not exist"
         alternate = soup.select_one('link[rel="alternate"][hreflang]')
         assert alternate["href"] == link["href"], page
-        assert link.get_text(strip=True) == ("中文" if edition == "en" else "English")
+        assert link.get_text(strip=True) == ("中文" if edition == "en" else "EN")
 
 
 def test_untranslated_pages_say_so(pages):
@@ -101,6 +101,21 @@ def test_translated_pages_read_in_chinese(pages):
         han, latin = len(HAN.findall(text)), len(re.findall(r"[A-Za-z]", text))
         translated = page.removesuffix(".html") not in PENDING
         assert (3 * han > latin) == translated, f"{page}: {han} Chinese, {latin} Latin"
+
+
+@pytest.mark.parametrize("root", [HTML, ZH])
+def test_no_emphasis_marker_is_left_as_text(pages, root):
+    """Markdown closes `**` only where the character before it is not punctuation or the
+    one after it is: `**循环神经网络（RNN）**一次` stays literal text. Code, maths and
+    scripts aside, no page of either edition may show a `**`."""
+    for page, soup in _edition(pages, root).items():
+        article = BeautifulSoup(str(soup.select_one("article")), "html.parser")   # a copy
+        for hidden in article.select("pre, code, .math, script"):
+            hidden.decompose()
+        text = article.get_text(" ")
+        assert "**" not in text, f"{page}: {text[text.index('**') - 40:][:100]!r}"
+        stray = re.search(r".{0,30}([\u4e00-\u9fff）]\*|\*[\u4e00-\u9fff（]).{0,30}", text)
+        assert not stray, f"{page}: {stray[0]!r}"
 
 
 def test_interface_texts_are_chinese(pages):
