@@ -20,7 +20,7 @@ HTML = ROOT / "_build" / "html"
 # notebooks or drive a browser. Every other test file mirrors a module of code/dlbook
 # and is marked `unit` (`make unit` runs those alone, in well under a minute).
 BOOK_TESTS = {"test_assignments.py", "test_book.py", "test_browser.py", "test_errata.py",
-              "test_links.py", "test_notebooks.py", "test_pdf.py",
+              "test_i18n.py", "test_links.py", "test_notebooks.py", "test_pdf.py",
               "test_portability.py", "test_reading.py"}
 
 
