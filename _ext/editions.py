@@ -4,8 +4,9 @@ The Chinese edition is the same sources built with `language: zh_CN` and the cat
 under locales/ (tools/i18n.py), served from `zh/` inside the English build. This
 extension links each page to the same page in the other edition:
 
-- a button in every page's header, 中文 on English pages and English on Chinese ones,
-  that opens the other edition's page in the same tab;
+- a button in every page's header, 中文 on English pages and EN on Chinese ones (as
+  short as 中文: a phone's header has room for no more), that opens the other edition's
+  page in the same tab;
 - `<link rel="alternate" hreflang=...>` in the page's head, for search engines and
   browsers that offer a reader's own language.
 
@@ -55,10 +56,11 @@ def _pending() -> list[str]:
 def _link(app, pagename, templatename, context, doctree):
     up = "../" * pagename.count("/")
     if _chinese(app):
-        # "EN", as short as "中文": a phone's header has room for no more
-        url, text, tooltip, lang = f"{up}../{pagename}.html", "EN", "Read this page in English", "en"
+        url, text, tooltip, lang = (f"{up}../{pagename}.html", "EN",
+                                    "Read this page in English", "en")
     else:
-        url, text, tooltip, lang = f"{up}zh/{pagename}.html", "中文", "阅读本页的中文版", "zh-Hans"
+        url, text, tooltip, lang = (f"{up}zh/{pagename}.html", "中文",
+                                    "阅读本页的中文版", "zh-Hans")
     context.setdefault("header_buttons", []).append(
         {"type": "link", "url": url, "text": text, "tooltip": tooltip,
          "icon": "fas fa-language", "label": "language-switch"})

@@ -1,5 +1,6 @@
 """Build the book with warnings as errors, then check the HTML it produced."""
 import re
+import sys
 from urllib.parse import unquote, urlparse
 
 import pytest
@@ -7,6 +8,8 @@ from bs4 import BeautifulSoup
 from conftest import HTML, ROOT
 
 from notebooks import toc_files  # tools/notebooks.py
+
+sys.path.insert(0, str(ROOT / "_ext"))   # the book's Sphinx extensions
 
 
 def test_build_has_no_warnings(build_log):
@@ -218,8 +221,6 @@ def test_every_chinese_run_is_marked_and_the_books_font_draws_it(pages, edition)
 
 
 def test_marking_chinese_leaves_scripts_titles_and_maths_alone_and_marks_once():
-    import sys
-    sys.path.insert(0, str(ROOT / "_ext"))
     from offline_html import _mark_chinese
 
     html = ('<title>反向</title><p>Backprop (反向传播), “核心” · 背景介绍 · 核心概念</p>'
@@ -233,19 +234,20 @@ def test_marking_chinese_leaves_scripts_titles_and_maths_alone_and_marks_once():
     assert _mark_chinese(marked) == marked   # an incremental build rewrites every page
 
 
-def test_icon_fonts_keep_every_icon_the_pages_show(pages):
+@pytest.mark.parametrize("edition", ["", "zh"])
+def test_icon_fonts_keep_every_icon_the_pages_show(pages, edition):
     from fontTools.ttLib import TTFont
+    from web_fonts import ICON_RULE
 
-    static = HTML / "_static"
+    static = HTML / edition / "_static"
     stylesheet = (static / "styles" / "pydata-sphinx-theme.css").read_text()
-    code_of = {name: int(code, 16)
-               for selectors, code in re.findall(
-                   r'((?:\.fa-[a-z0-9-]+:(?:before|after),?)+)\{content:"\\([0-9a-f]+)"\}',
-                   stylesheet)
+    code_of = {name: int(code, 16) for selectors, code in ICON_RULE.findall(stylesheet)
                for name in re.findall(r"fa-[a-z0-9-]+", selectors)}
-    shown = {code_of[cls] for soup in pages.values() for tag in soup.select("[class*='fa-']")
-             for cls in tag["class"] if cls in code_of}
-    assert {0xF0C9, 0xF002, 0xF09B} <= shown   # the menu, search and GitHub icons
+    shown = {code_of[cls] for path, soup in pages.items()
+             if (path.relative_to(HTML).parts[0] == "zh") == bool(edition)
+             for tag in soup.select("[class*='fa-']") for cls in tag["class"] if cls in code_of}
+    # the menu, search and GitHub icons, and the language switch's
+    assert {0xF0C9, 0xF002, 0xF09B, code_of["fa-language"]} <= shown
     shown.add(0xF071)   # custom.css: the erratum title's warning triangle
     fonts = static / "vendor" / "fontawesome" / "webfonts"
     kept = set()

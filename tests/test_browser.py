@@ -1,9 +1,10 @@
 """The built book in a real headless Chromium: offline, typeset, interactive, accessible.
 
-Every page of the toc, in both editions, is served from _build/html on localhost and
-opened once; any request to another host is blocked and recorded. The tests then check
-what each visit saw. Needs Debian's chromium (.ci/run installs it) and axe-core
-(web/package.json, installed by tools/vendor.py). Screenshots go to _build/screenshots/.
+Every page of the toc, and a sample of the Chinese edition's, is served from _build/html
+on localhost and opened once; any request to another host is blocked and recorded. The
+tests then check what each visit saw. Needs Debian's chromium (.ci/run installs it) and
+axe-core (web/package.json, installed by tools/vendor.py). Screenshots go to
+_build/screenshots/.
 """
 from __future__ import annotations
 
@@ -19,8 +20,13 @@ from notebooks import toc_files  # tools/notebooks.py
 pytest.importorskip("playwright.sync_api")
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-# every page of both editions: the English one, and the Chinese one under zh/
-PAGES = toc_files() + [f"zh/{page}" for page in toc_files()]
+# Every page of the English edition, and pages of the Chinese one (under zh/) with each
+# kind of content: prose and tables, saved widgets, players and maths, errata. The rest of
+# the Chinese pages share their code, outputs and layout; tests/test_i18n.py checks all of
+# them in the HTML (no markup or maths left as text, a switch to the same page in English).
+ZH_PAGES = ["zh/intro", "zh/chapters/02_concepts", "zh/chapters/04_rnn",
+            "zh/chapters/06_gan", "zh/errata"]
+PAGES = toc_files() + ZH_PAGES
 NOTEBOOK_PAGES = [p for p in PAGES     # not prose pages
                   if (ROOT / f"{p.removeprefix('zh/')}.ipynb").exists()]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}

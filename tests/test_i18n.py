@@ -11,7 +11,9 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import HTML, ROOT
-from i18n import CATALOGS, PENDING, glossary_terms, messages, problems, read  # tools/i18n.py
+from babel.messages.catalog import Catalog
+from i18n import (CATALOGS, PENDING, compare, glossary_terms, messages,  # tools/i18n.py
+                  problems, read)
 
 ZH = HTML / "zh"
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -36,6 +38,25 @@ def test_catalogs_are_complete_and_current():
     in PENDING each fails here, naming the catalog and the command that helps."""
     found = problems()
     assert not found, "\n".join(found[:40])
+
+
+def test_a_changed_english_sentence_fails_the_check():
+    """The check itself, on a page whose English has changed since it was translated: the
+    message names the catalog and the command that refreshes it; after the refresh the
+    entry is fuzzy, and after translating it the catalog is clean again."""
+    template, catalog = Catalog(), Catalog(locale="zh_CN")
+    template.add("Backpropagation computes gradients.")
+    catalog.add("Backpropagation computes the gradients.", "反向传播计算梯度。")
+    found = compare("errata", template, catalog)
+    assert any("locales/zh_CN/LC_MESSAGES/errata.po" in line and
+               "python tools/i18n.py update" in line for line in found), found
+    catalog.update(template, no_fuzzy_matching=False)    # what `update` does
+    assert catalog["Backpropagation computes gradients."].fuzzy
+    assert any("fuzzy" in line for line in compare("errata", template, catalog))
+    catalog["Backpropagation computes gradients."].flags.discard("fuzzy")
+    assert compare("errata", template, catalog) == []
+    catalog["Backpropagation computes gradients."].string = ""
+    assert any("untranslated" in line for line in compare("errata", template, catalog))
 
 
 def test_every_english_page_has_a_chinese_page(pages):
@@ -104,17 +125,19 @@ def test_translated_pages_read_in_chinese(pages):
 
 
 @pytest.mark.parametrize("root", [HTML, ZH])
-def test_no_emphasis_marker_is_left_as_text(pages, root):
+def test_no_emphasis_marker_or_maths_is_left_as_text(pages, root):
     """Markdown closes `**` only where the character before it is not punctuation or the
     one after it is: `**循环神经网络（RNN）**一次` stays literal text. Code, maths and
-    scripts aside, no page of either edition may show a `**`."""
+    scripts aside, no page of either edition may show a `**`, a `*` against Chinese, or a
+    `$` (a formula that was not parsed as one; the browser tests typeset a sample)."""
     for page, soup in _edition(pages, root).items():
         article = BeautifulSoup(str(soup.select_one("article")), "html.parser")   # a copy
-        for hidden in article.select("pre, code, .math, script"):
-            hidden.decompose()
+        for hidden in article.select("pre, code, .math, script, aside.footnote, "
+                                     ".footnote-list, [class*=citation]"):
+            hidden.decompose()   # (references come from references.bib, not Markdown)
         text = article.get_text(" ")
         assert "**" not in text, f"{page}: {text[text.index('**') - 40:][:100]!r}"
-        stray = re.search(r".{0,30}([\u4e00-\u9fff）]\*|\*[\u4e00-\u9fff（]).{0,30}", text)
+        stray = re.search(r".{0,30}([\u4e00-\u9fff）]\*|\*[\u4e00-\u9fff（]|\$).{0,30}", text)
         assert not stray, f"{page}: {stray[0]!r}"
 
 

@@ -14,7 +14,6 @@ from conftest import HTML, ROOT
 from notebooks import toc_files  # tools/notebooks.py
 
 PDF = HTML / "karpathy-ideas.pdf"
-PDF_ZH = HTML / "zh" / "karpathy-ideas.pdf"
 
 
 @pytest.fixture(scope="module")
@@ -112,34 +111,3 @@ def test_links_jump_inside_the_book_or_to_the_web(pdf):
              or urlparse(url).hostname in ("127.0.0.1", "localhost")]
     assert len(external) > 50 and not local, local
 
-
-# The Chinese edition's PDF (tools/pdf.py --edition zh)
-
-@pytest.fixture(scope="module")
-def pdf_zh(build_log, pages):
-    from pypdf import PdfReader
-
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "pdf.py"), "--edition",
-                             "zh"], capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "warning" not in result.stderr, result.stderr
-    return PdfReader(PDF_ZH)
-
-
-def test_the_chinese_edition_has_its_own_pdf(pages, pdf_zh):
-    """Linked from the Chinese first page, a whole book, every chapter bookmarked under
-    its Chinese title, its prose and its open erratum boxes in Chinese."""
-    intro = pages[HTML / "zh" / "intro.html"]
-    assert intro.select_one('article a[href="karpathy-ideas.pdf"]')
-    assert 250 <= len(pdf_zh.pages) <= 600, len(pdf_zh.pages)
-    bookmarks = {item.title for item in pdf_zh.outline if not isinstance(item, list)}
-    bookmarks |= {item.title for level in pdf_zh.outline if isinstance(level, list)
-                  for item in level if not isinstance(item, list)}
-    for entry in toc_files():
-        h1 = pages[HTML / "zh" / f"{entry}.html"].select_one("article h1")
-        title = " ".join(h1.get_text(" ", strip=True).replace("#", "").split())
-        assert title in bookmarks, f"no bookmark {title!r}"
-    book = " ".join(unicodedata.normalize("NFKC", " ".join(page.extract_text().split()))
-                    for page in pdf_zh.pages)
-    assert "循环神经网络与随时间反向传播" in book
-    assert len(re.findall(r"原文:", book)) >= 40   # NFKC reads "：" as ":"

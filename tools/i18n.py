@@ -134,8 +134,6 @@ def update() -> None:
             for message in messages(template):
                 catalog.add(message.id)
         for message in messages(catalog):
-            if message.string == message.id and "{term}`" in message.id:
-                message.string = ""   # a term to translate, not a formula to keep
             if (message.fuzzy or not message.string) and not needs_words(message.id):
                 message.string = message.id   # maths or code alone reads the same in Chinese
                 message.flags.discard("fuzzy")
@@ -149,33 +147,39 @@ def problems() -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         templates = extract(Path(tmp))
     for page, template in templates.items():
-        path = (CATALOGS / f"{page}.po").relative_to(ROOT)
-        if not (ROOT / path).exists():
-            found.append(f"{path}: missing; run `{REFRESH}` and translate it")
+        if not (CATALOGS / f"{page}.po").exists():
+            found.append(f"{(CATALOGS / f'{page}.po').relative_to(ROOT)}: missing; run "
+                         f"`{REFRESH}` and translate it")
             continue
-        catalog = read(page)
-        wanted, have = {m.id for m in messages(template)}, {m.id for m in messages(catalog)}
-        for text in sorted(wanted - have):
-            found.append(f"{path}: the English changed, no entry for {text[:70]!r}; "
-                         f"run `{REFRESH}`, then translate")
-        for text in sorted(have - wanted):
-            found.append(f"{path}: entry for text no longer in the sources, {text[:70]!r}; "
-                         f"run `{REFRESH}`")
-        fuzzy = [m.id for m in messages(catalog) if m.fuzzy]
-        untranslated = [m.id for m in messages(catalog) if not m.string]
-        for text in fuzzy:
-            found.append(f"{path}: fuzzy (its English changed), {text[:70]!r}; check the "
-                         f"translation and drop the fuzzy flag")
-        if page in PENDING:
-            if not untranslated and not fuzzy:
-                found.append(f"{path}: complete, so take {page} off PENDING in tools/i18n.py")
-        else:
-            for text in untranslated:
-                found.append(f"{path}: untranslated, {text[:70]!r}; `python tools/i18n.py "
-                             f"todo {page}` lists what is left")
+        found += compare(page, template, read(page))
     for page in PENDING:
         if page not in templates:
             found.append(f"PENDING in tools/i18n.py names {page}, which is not a page")
+    return found
+
+
+def compare(page: str, template: Catalog, catalog: Catalog) -> list[str]:
+    """What is wrong with a page's catalog, given the messages its source has now."""
+    path, found = (CATALOGS / f"{page}.po").relative_to(ROOT), []
+    wanted, have = {m.id for m in messages(template)}, {m.id for m in messages(catalog)}
+    for text in sorted(wanted - have):
+        found.append(f"{path}: the English changed, no entry for {text[:70]!r}; "
+                     f"run `{REFRESH}`, then translate")
+    for text in sorted(have - wanted):
+        found.append(f"{path}: entry for text no longer in the sources, {text[:70]!r}; "
+                     f"run `{REFRESH}`")
+    fuzzy = [m.id for m in messages(catalog) if m.fuzzy]
+    untranslated = [m.id for m in messages(catalog) if not m.string]
+    for text in fuzzy:
+        found.append(f"{path}: fuzzy (its English changed), {text[:70]!r}; check the "
+                     f"translation and drop the fuzzy flag")
+    if page in PENDING:
+        if not untranslated and not fuzzy:
+            found.append(f"{path}: complete, so take {page} off PENDING in tools/i18n.py")
+    else:
+        for text in untranslated:
+            found.append(f"{path}: untranslated, {text[:70]!r}; `python tools/i18n.py "
+                         f"todo {page}` lists what is left")
     return found
 
 
