@@ -9,6 +9,7 @@ _build/screenshots/.
 from __future__ import annotations
 
 import json
+import os
 import time
 from urllib.parse import urlparse
 
@@ -24,8 +25,11 @@ SCREENSHOTS = ROOT / "_build" / "screenshots"
 # kind of content: prose and tables, saved widgets, players and maths, errata. The rest of
 # the Chinese pages share their code, outputs and layout; tests/test_i18n.py checks all of
 # them in the HTML (no markup or maths left as text, a switch to the same page in English).
-ZH_PAGES = ["zh/intro", "zh/chapters/02_concepts", "zh/chapters/04_rnn",
-            "zh/chapters/06_gan", "zh/errata"]
+# (`BOOK_ZH_PAGES=all pytest tests/test_browser.py tests/test_reading.py` opens them all,
+# about three minutes more than `make test` can spare.)
+ZH_PAGES = ([f"zh/{page}" for page in toc_files()] if os.environ.get("BOOK_ZH_PAGES") == "all"
+            else ["zh/intro", "zh/chapters/02_concepts", "zh/chapters/04_rnn",
+                  "zh/chapters/06_gan", "zh/errata"])
 PAGES = toc_files() + ZH_PAGES
 NOTEBOOK_PAGES = [p for p in PAGES     # not prose pages
                   if (ROOT / f"{p.removeprefix('zh/')}.ipynb").exists()]
