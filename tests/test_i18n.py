@@ -1,17 +1,18 @@
 """The Chinese edition (tools/i18n.py): complete and current catalogs, a built page for
 every English page, language switches that land on the same page, Chinese interface
 texts, a Chinese search index, and the glossary's terms used wherever they are linked.
-(test_browser.py opens every page of both editions in Chromium.)"""
+(test_browser.py opens every English page and a sample of the Chinese ones in Chromium;
+BOOK_ZH_PAGES=all opens them all.)"""
 from __future__ import annotations
 
 import json
 import re
 
 import pytest
+from babel.messages.catalog import Catalog
 from bs4 import BeautifulSoup
 
-from conftest import HTML, ROOT
-from babel.messages.catalog import Catalog
+from conftest import HTML
 from i18n import (CATALOGS, PENDING, compare, glossary_terms, messages,  # tools/i18n.py
                   problems, read)
 
