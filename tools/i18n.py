@@ -250,13 +250,19 @@ def config() -> Path:
     return path
 
 
-def build(extra: list[str]) -> None:
+def jupyter_book_zh(output: Path, extra: list[str], **run) -> subprocess.CompletedProcess:
+    """`jupyter-book build` of the Chinese edition into `output`, with `extra` options (a
+    builder, say); tools/pdf.py uses it for the one-page book."""
     path = config()
     try:
-        result = subprocess.run([jupyter_book(), "build", str(ROOT), "--config", str(path),
-                                 "--path-output", str(WORK / "zh"), *extra])
+        return subprocess.run([jupyter_book(), "build", str(ROOT), "--config", str(path),
+                               "--path-output", str(output), *extra], **run)
     finally:
         path.unlink()
+
+
+def build(extra: list[str]) -> None:
+    result = jupyter_book_zh(WORK / "zh", extra)
     if result.returncode:
         sys.exit(result.returncode)
     if EDITION.exists():

@@ -71,22 +71,17 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def build(edition: str) -> None:
-    jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    command = [str(jupyter_book), "build", str(ROOT), "--builder", "singlehtml",
-               "--warningiserror", "--keep-going"]
+    options = ["--builder", "singlehtml", "--warningiserror", "--keep-going"]
     if edition == "en":
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        jupyter_book = Path(sys.executable).with_name("jupyter-book")
+        subprocess.run([str(jupyter_book), "build", str(ROOT), *options], check=True,
+                       stdout=subprocess.DEVNULL)
         return
     sys.path.insert(0, str(ROOT / "tools"))
     import i18n
 
-    config = i18n.config()
-    try:
-        subprocess.run(command + ["--config", str(config), "--path-output",
-                                  str(SINGLE[edition].parents[1])],
-                       check=True, stdout=subprocess.DEVNULL)
-    finally:
-        config.unlink()
+    i18n.jupyter_book_zh(SINGLE[edition].parents[1], options, check=True,
+                         stdout=subprocess.DEVNULL)
 
 
 def print_pdf(target: Path = PDF["en"], single: Path = SINGLE["en"]) -> int:
