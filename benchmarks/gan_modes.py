@@ -1,14 +1,14 @@
 """Chapter 06's figures: modes captured and high-quality samples on the ring and the grid.
 
-Not a test. Trains the chapter's recipe (``dlbook.gan_training.GANConfig()``) and the
-WGAN-GP baseline (``gan_training.WGAN_GP``) once per seed on each benchmark mixture
-(``gan_training.BENCHMARKS``: 8 Gaussians on a ring, 25 on a 5 x 5 grid) and scores
+Not a test. Trains the chapter's recipe (``dlbook.gan_torch.GANConfig()``) and the
+WGAN-GP baseline (``gan_torch.WGAN_GP``) once per seed on each benchmark mixture
+(``gan_torch.BENCHMARKS``: 8 Gaussians on a ring, 25 on a 5 x 5 grid) and scores
 2,500 samples with the VEEGAN/PacGAN metrics (high quality: within 3 standard deviations
 of the nearest centre). Seed 0 of every row also records its losses beside its sample
-quality at 24 points (``gan_training.quality_history``). With ``--ablation`` it also
-trains every row of ``gan_training.ABLATION[benchmark]`` (``--ablation-seeds`` seeds).
+quality at 24 points (``gan_torch.quality_history``). With ``--ablation`` it also
+trains every row of ``gan_torch.ABLATION[benchmark]`` (``--ablation-seeds`` seeds).
 
-    python benchmarks/gan_modes.py [--data ring grid] [--seeds 5] [--ablation]
+    python -m benchmarks.gan_modes [--data ring grid] [--seeds 5] [--ablation]
                                    [--save FILE] [--save-generators FILE]
 
 Prints one line per run, then all figures as JSON on the last line (and writes that
@@ -27,20 +27,20 @@ from pathlib import Path
 
 import torch
 
-from dlbook import gan_training
+from dlbook import gan_torch
 
 N_SAMPLES = 2500
 HISTORY_POINTS = 24
 
 
-def run(config: gan_training.GANConfig, benchmark: str, seed: int) -> tuple[dict, object]:
+def run(config: gan_torch.GANConfig, benchmark: str, seed: int) -> tuple[dict, object]:
     """Train and score one run; seed 0 keeps its loss and quality history."""
     every = max(1, config.steps // HISTORY_POINTS) if seed == 0 else 0
     start = time.perf_counter()
-    trained = gan_training.train_gan(config, data=benchmark, seed=seed,
-                                     snapshot_every=every, n_snapshot=N_SAMPLES)
+    trained = gan_torch.train_gan(config, data=benchmark, seed=seed,
+                                  snapshot_every=every, n_snapshot=N_SAMPLES)
     seconds = time.perf_counter() - start
-    metrics = gan_training.mode_metrics(trained.sample(N_SAMPLES), benchmark)
+    metrics = gan_torch.mode_metrics(trained.sample(N_SAMPLES), benchmark)
     row = {"seed": seed, "modes": metrics["modes"],
            "high_quality": round(metrics["high_quality"], 4),
            # no high-quality sample, no spread: null in the JSON
@@ -48,7 +48,7 @@ def run(config: gan_training.GANConfig, benchmark: str, seed: int) -> tuple[dict
            "min_count": min(metrics["counts"]),
            "seconds": round(seconds, 1)}
     if every:
-        row["history"] = gan_training.quality_history(trained, benchmark)
+        row["history"] = gan_torch.quality_history(trained, benchmark)
     return row, trained
 
 
@@ -88,8 +88,8 @@ def train_rows(rows: dict, benchmark: str, seeds: int, done: dict, keep: dict) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", nargs="+", default=list(gan_training.BENCHMARKS),
-                        choices=list(gan_training.BENCHMARKS))
+    parser.add_argument("--data", nargs="+", default=list(gan_torch.BENCHMARKS),
+                        choices=list(gan_torch.BENCHMARKS))
     parser.add_argument("--seeds", type=int, default=5, help="runs of the recipe and WGAN-GP")
     parser.add_argument("--ablation", action="store_true", help="also train every variant")
     parser.add_argument("--ablation-seeds", type=int, default=2)
@@ -105,15 +105,15 @@ def main() -> None:
     keep = {}
     for benchmark in args.data:
         done = {}
-        figures[benchmark] = train_rows(gan_training.COMPARISON, benchmark, args.seeds,
+        figures[benchmark] = train_rows(gan_torch.COMPARISON, benchmark, args.seeds,
                                         done, keep)
         if args.ablation:
             figures[benchmark]["ablation"] = train_rows(
-                gan_training.ABLATION[benchmark], benchmark, args.ablation_seeds, done, keep)
+                gan_torch.ABLATION[benchmark], benchmark, args.ablation_seeds, done, keep)
     if args.save_generators:
-        gan_training.save_generators({short: (benchmark, keep[(benchmark, name)])
+        gan_torch.save_generators({short: (benchmark, keep[(benchmark, name)])
                                       for short, (benchmark, name)
-                                      in gan_training.SHIPPED.items()
+                                      in gan_torch.SHIPPED.items()
                                       if benchmark in args.data},
                                      args.save_generators, update=True)
     line = json.dumps(figures)

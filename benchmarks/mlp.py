@@ -3,7 +3,7 @@
 Not a test: these machines are shared, so times are medians of several runs and the
 scratch-versus-torch speed is a ratio measured in the same process.
 
-    python benchmarks/mlp.py [--repeat N]
+    python -m benchmarks.mlp [--repeat N]
 
 Prints a table, then all figures as JSON on the last line.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import time
+import timeit
 
 import matplotlib
 
@@ -25,9 +25,10 @@ from dlbook import data, mlp, widgets  # noqa: E402
 
 
 def timed(fn):
-    start = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - start, result
+    """(seconds, result) of one call."""
+    result = []
+    seconds = timeit.timeit(lambda: result.append(fn()), number=1)
+    return seconds, result[0]
 
 
 def moons_scratch(seed: int):
@@ -47,8 +48,7 @@ def moons_scratch(seed: int):
 def digits_torch(seed: int):
     """The chapter's configuration: 64-128-10 ReLU, Adam, 30 epochs."""
     digits = data.load_digits(test_fraction=0.25, seed=0)
-    torch.manual_seed(seed)
-    model = mlp.TorchMLP([64, 128, 10], "relu")
+    model = mlp.TorchMLP([64, 128, 10], "relu", seed=seed)
     seconds, _ = timed(lambda: mlp.train(model, digits.X_train, digits.y_train, lr=1e-3,
                                          epochs=30, optimizer="adam", seed=seed))
     return seconds, mlp.accuracy(model, digits.X_test, digits.y_test)
@@ -68,15 +68,15 @@ def playground_latency():
 
 def step_time(model, X, y, repeats: int = 200) -> float:
     """Median seconds of one forward + backward pass."""
-    times = []
-    for _ in range(repeats):
-        if isinstance(model, mlp.TorchMLP):
+    if isinstance(model, mlp.TorchMLP):
+        def step():
             model.zero_grad()
-            seconds, _ = timed(lambda: model(X, y)[1].backward())
-        else:
-            seconds, _ = timed(lambda: (model.forward(X, y), model.backward()))
-        times.append(seconds)
-    return statistics.median(times)
+            model(X, y)[1].backward()
+    else:
+        def step():
+            model.forward(X, y)
+            model.backward()
+    return statistics.median(timeit.repeat(step, number=1, repeat=repeats))
 
 
 def main() -> None:

@@ -4,13 +4,13 @@ Not a test. The speed is a ratio of medians measured in one process on the same 
 the memory experiment repeats chapter 04's adding-problem runs over more lengths, seeds
 and budgets (under 20 minutes on a 2-core CPU with the defaults).
 
-    python benchmarks/rnn.py [--repeat N] [--seeds K] [--lengths 8,16,...]
+    python -m benchmarks.rnn [--repeat N] [--seeds K] [--lengths 8,16,...]
                              [--steps 300,1000] [--lr 1e-2] [--forget-bias 1]
                              [--no-speed] [--save FILE]
 
 Prints tables, then all figures as JSON on the last line. Chapter 04's table is
 ``code/dlbook/assets/adding_problem.json``, written by ``--no-speed --save`` that path;
-``gated.shipped_memory_runs()`` loads it.
+``memory.shipped_memory_runs()`` loads it.
 """
 from __future__ import annotations
 
@@ -18,21 +18,17 @@ import argparse
 import json
 import statistics
 import time
+import timeit
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from dlbook import gated, rnn
+from dlbook import memory, rnn
 
 
 def median_seconds(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(timeit.repeat(fn, number=1, repeat=repeat))
 
 
 def speed(T: int, B: int, D: int, H: int, K: int, repeat: int) -> dict:
@@ -83,7 +79,7 @@ def main() -> None:
     budgets = [int(v) for v in args.steps.split(",")]
     start = time.perf_counter()
     rows = [dict(row, steps=steps) for steps in budgets
-            for row in gated.memory_experiment(lengths, seeds=range(args.seeds),
+            for row in memory.memory_experiment(lengths, seeds=range(args.seeds),
                                                steps=steps, lr=args.lr,
                                                forget_bias=args.forget_bias, progress=True)]
     minutes = (time.perf_counter() - start) / 60
@@ -91,17 +87,17 @@ def main() -> None:
     for steps in budgets:
         runs = [r for r in rows if r["steps"] == steps]
         print(f"\nadding problem, {args.seeds} seeds, {steps} steps: median test MSE "
-              f"(chance {gated.CHANCE_MSE:.3f})")
-        print("length | " + " | ".join(f"{c:>6s}" for c in gated.CELLS))
+              f"(chance {memory.CHANCE_MSE:.3f})")
+        print("length | " + " | ".join(f"{c:>6s}" for c in memory.CELLS))
         table = tables[steps] = {}
         for T in lengths:
             medians = {c: float(np.median([r["test_mse"] for r in runs
                                            if r["cell"] == c and r["length"] == T]))
-                       for c in gated.CELLS}
+                       for c in memory.CELLS}
             table[T] = {c: round(v, 4) for c, v in medians.items()}
-            print(f"{T:6d} | " + " | ".join(f"{medians[c]:6.3f}" for c in gated.CELLS))
+            print(f"{T:6d} | " + " | ".join(f"{medians[c]:6.3f}" for c in memory.CELLS))
         print("first length at chance (median within 10% of chance):",
-              {c: gated.first_length_at_chance(runs, c) for c in gated.CELLS})
+              {c: memory.first_length_at_chance(runs, c) for c in memory.CELLS})
     print(f"{minutes:.1f} min")
     if args.save:
         header = {"seeds": args.seeds, "budgets": budgets, "lengths": lengths,

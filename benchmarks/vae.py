@@ -4,7 +4,7 @@ PCA, a plain autoencoder and the VAE on held-out digits, over several seeds.
 Not a test. The configuration is the chapter's: binarised 8x8 digits (1,347 train /
 450 test), 64-256-2 networks with ReLU, Adam at 2e-3 for 150 epochs.
 
-    python benchmarks/vae.py [--seeds K]
+    python -m benchmarks.vae [--seeds K]
 
 Prints a table, then all figures as JSON on the last line.
 """
@@ -47,8 +47,8 @@ def main() -> None:
     runs = {"vae": [], "autoencoder": []}
     for seed in range(args.seeds):
         for name, variational in [("vae", True), ("autoencoder", False)]:
-            torch.manual_seed(seed)
-            model = vae.TorchVAE(64, 256, 2, activation="relu", variational=variational)
+            model = vae.TorchVAE(64, 256, 2, activation="relu", variational=variational,
+                                 seed=seed)
             start = time.perf_counter()
             vae.train_vae(model, X_train, epochs=150, lr=2e-3, seed=seed)
             seconds = time.perf_counter() - start

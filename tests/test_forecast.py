@@ -34,14 +34,40 @@ def test_last_value_and_gru_forecaster_on_a_sine():
     X, y = data.sliding_windows(s, window=20, horizon=5)
     split = forecast.time_split(X, y)
     assert np.array_equal(forecast.last_value_forecast(split.X_test), split.X_test[:, -1])
-    torch.manual_seed(0)
-    model = forecast.GRUForecaster(hidden_size=16)
+    model = forecast.gru_forecaster(hidden_size=16, seed=0)
     history = forecast.train_forecaster(model, split, epochs=15)
+    assert len(history["train"]) == len(history["val"]) == 15
     best = min(history["val"])
-    assert forecast.mse(model.predict(split.X_val), split.y_val) == pytest.approx(best)
-    assert forecast.mse(model.predict(split.X_test), split.y_test) < 0.01 * np.var(split.y_test)
-    prediction, loss = model(torch.zeros(4, 20), torch.ones(4))
-    assert prediction.shape == (4,)
-    assert loss.item() == pytest.approx(((prediction - 1) ** 2).mean().item())
-    with pytest.raises(AssertionError, match=r"shape \(batch, window\)"):
-        model(torch.zeros(3))
+    assert forecast.mse(forecast.predict(model, split.X_val), split.y_val) == pytest.approx(best)
+    test_mse = forecast.mse(forecast.predict(model, split.X_test), split.y_test)
+    assert test_mse < 0.01 * np.var(split.y_test)
+
+
+def test_the_forecaster_reads_windows_one_value_per_step():
+    model = forecast.gru_forecaster(hidden_size=4, seed=0)
+    with torch.no_grad():                       # a readout that ignores the state
+        model.out.weight.zero_()
+        model.out.bias.fill_(0.5)
+    windows = np.random.default_rng(0).standard_normal((3, 7))
+    assert forecast.as_sequences(windows).shape == (3, 7, 1)
+    assert np.allclose(forecast.predict(model, windows), 0.5)
+    prediction, loss = model(torch.zeros(4, 7, 1), torch.tensor([0.5, 1.5, 0.5, -0.5]))
+    assert prediction.shape == (4,) and loss.item() == pytest.approx((0 + 1 + 0 + 1) / 4)
+    with pytest.raises(AssertionError, match="X"):
+        model(torch.zeros(3, 7))
+    with pytest.raises(ValueError, match="dimension"):
+        forecast.predict(model, np.zeros(7))
+
+
+def test_training_keeps_the_weights_of_the_best_validation_epoch():
+    """A validation split the model cannot fit, so its error rises after the first
+    epochs: the weights kept are those of the best epoch, not the last."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((300, 5)), rng.standard_normal(300)
+    split = forecast.time_split(X, y)
+    model = forecast.gru_forecaster(hidden_size=32, seed=0)
+    history = forecast.train_forecaster(model, split, epochs=25, lr=1e-2, batch_size=16)
+    best = int(np.argmin(history["val"]))
+    assert best < 24 and history["val"][-1] > history["val"][best]   # it did overfit
+    assert forecast.mse(forecast.predict(model, split.X_val), split.y_val) == pytest.approx(
+        history["val"][best])

@@ -10,10 +10,17 @@ import io
 
 import nbformat
 import pytest
+import torch
 
-import assignments  # tools/assignments.py
-from test_assignments import (FANCY_INDEX_COUNTS, GREEDY_SAMPLER, IN_PLACE_CLIP,
-                              NAIVE_D_LOSS, NAIVE_ELBO, W_H_FROM_H_T)
+from test_assignments import (
+    FANCY_INDEX_COUNTS,
+    GREEDY_SAMPLER,
+    IN_PLACE_CLIP,
+    NAIVE_D_LOSS,
+    NAIVE_ELBO,
+    W_H_FROM_H_T,
+)
+from tools import assignments
 
 # The generator's update takes L_D's gradient too: the fakes are not detached and both
 # optimisers are zeroed once, at the start. It runs, and it even learns roughly.
@@ -224,6 +231,15 @@ def generate(start, n, rng, temperature=1.0, k=None):
 }
 
 
+@contextlib.contextmanager
+def restore_default_dtype(dtype: torch.dtype):
+    """The notebooks run in this process: what one sets must not leak into later tests."""
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(dtype)
+
+
 def run_hidden_test(name: str, test_id: str, answers: dict[str, str]) -> None:
     """Run the source notebook's answer and setup cells, with ``answers`` (grade id ->
     code) in place of the solutions, then the hidden test ``test_id``; other test cells
@@ -231,7 +247,8 @@ def run_hidden_test(name: str, test_id: str, answers: dict[str, str]) -> None:
     nb = nbformat.read(assignments.notebook_path(assignments.COURSE, "source", name),
                        as_version=4)
     namespace = {}
-    with contextlib.redirect_stdout(io.StringIO()):
+    dtype = torch.get_default_dtype()     # a04_lstm sets float64 for its own cells
+    with contextlib.redirect_stdout(io.StringIO()), restore_default_dtype(dtype):
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type != "code" or (meta.get("grade") and meta["grade_id"] != test_id):

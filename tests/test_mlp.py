@@ -92,9 +92,8 @@ def test_scratch_mlp_reaches_97_percent_on_two_moons():
 
 
 def test_torch_mlp_reaches_95_percent_on_digits():
-    torch.manual_seed(0)
     digits = data.load_digits(test_fraction=0.25, seed=0)
-    model = mlp.TorchMLP([64, 128, 10], "relu")
+    model = mlp.TorchMLP([64, 128, 10], "relu", seed=0)
     mlp.train(model, digits.X_train, digits.y_train, lr=1e-3, epochs=30, optimizer="adam")
     assert mlp.accuracy(model, digits.X_test, digits.y_test) >= 0.95
 

@@ -2,8 +2,8 @@
 import itertools
 
 import ipywidgets
-from ipywidgets.widgets.widget_link import Link
 import pytest
+from ipywidgets.widgets.widget_link import Link
 
 from dlbook import widgets
 
@@ -63,7 +63,7 @@ def test_latent_explorer_decodes_every_grid_point_once_and_shows_the_chosen_one(
     assert "dlbook-needs-kernel" not in explorer._dom_classes
     (points,) = calls                       # one batch: every point of the 5 x 5 grid
     assert points.shape == (25, 2) and len({tuple(p) for p in points}) == 25
-    sliders, (latent_map, stack) = explorer.children[0].children, explorer.children[1].children
+    sliders, (_, stack) = explorer.children[0].children, explorer.children[1].children
     assert [s.options for s in sliders] == [(-3.0, -1.5, 0.0, 1.5, 3.0)] * 2
     assert isinstance(stack, ipywidgets.Stack) and len(stack.children) == 5
     # the map once, then one figure per point, z1 outer and z2 inner like the stacks

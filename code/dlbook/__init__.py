@@ -1,29 +1,37 @@
 """dlbook: the shared package of the book "Karpathy's ideas, checked and built".
 
-Modules (one per model family, NumPy and PyTorch versions side by side):
+Modules, in the order of the book (one per model family, NumPy and PyTorch versions
+side by side):
 
-- ``utils``: ``set_seed``, ``get_device``, and the package's own seeded generators
+- ``utils``: ``set_seed``, ``get_device``, the package's own seeded generators, and
+  ``as_tensor_for`` (an input on its model's device)
 - ``training``: the update step every training loop shares (``sgd_step``, ``update``)
+  and ``fit``, the one epoch loop of the PyTorch models
 - ``data``: offline data loaders (tiny Shakespeare, digits, 2-D mixtures, time series)
 - ``activations``: activation functions and their derivatives (chapters 02-03)
-- ``mlp``: the multilayer perceptron, NumPy ``MLP`` and ``TorchMLP``, one ``train`` loop
-  (chapter 03)
-- ``gradcheck``: finite-difference and relative-error checks of backward passes (chapters 03-06)
 - ``concepts``: the small demonstrations of chapter 02 and its concept map
+- ``mlp``: the multilayer perceptron, NumPy ``MLP`` and ``TorchMLP`` (chapter 03)
+- ``gradcheck``: finite-difference and relative-error checks of backward passes
+  (chapters 03-06)
 - ``rnn``: the vanilla RNN with BPTT, NumPy ``RNN`` and ``TorchRNN`` (chapter 04)
-- ``gated_cells``: LSTM and GRU cells from scratch with BPTT, and their PyTorch twins
-  (chapter 04)
-- ``gated``: vanilla, LSTM and GRU cells on the adding problem, in PyTorch (chapter 04)
+- ``gated``: LSTM and GRU cells from scratch with BPTT, their PyTorch twins, and
+  ``SequenceRegressor`` on PyTorch's cells (chapters 04, 07)
+- ``memory``: how far back each cell remembers: the adding problem (chapter 04)
 - ``vae``: the VAE's ELBO and its backward pass in NumPy, ``TorchVAE`` (and a plain
   autoencoder) (chapter 05)
+- ``ppca``: probabilistic PCA, the linear-Gaussian model with an exact posterior
+  (chapter 05)
+- ``gan``: the GAN game in closed form, and a 1-D GAN with its gradients by hand
+  (chapters 02, 06)
+- ``gan_torch``: GANs of MLPs in PyTorch on two Gaussian mixtures and on digits,
+  WGAN-GP (chapter 06)
 - ``forecast``: time-ordered splits, baselines and a GRU forecaster (chapter 07)
-- ``charlm``: character-level models of tiny Shakespeare, baselines to LSTM (chapter 08)
-- ``gan``: the GAN's value function and optimal discriminator (chapter 06)
-- ``gan_training``: MLP GANs on two Gaussian mixtures and on digits, WGAN-GP (chapter 06)
+- ``charlm``: character-level models of tiny Shakespeare, counts to LSTM (chapter 08);
+  ``ngram``: Kneser-Ney n-gram models (chapter 08)
 - ``timeline``: Karpathy's career and work as a sourced table (chapter 01)
 - ``compute``: published training-compute figures and doubling times (chapter 11)
 - ``plotting``: figure helpers; ``animations``: training as slider players;
-  ``widgets``: ipywidgets front-ends (imports ipywidgets)
+  ``widgets``: ipywidgets front-ends (the only module that imports ipywidgets)
 """
 from .utils import get_device, set_seed
 

@@ -15,7 +15,8 @@ import numpy as np
 def check_int(name: str, value, minimum: int | None = None) -> int:
     """Return ``value`` as an int, or raise if it is not an integer >= minimum."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{name} must be an integer, "
+                        f"got {type(value).__name__} {value!r}")
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return int(value)
@@ -28,7 +29,8 @@ def check_float(name: str, value, minimum: float | None = None,
     ``strict`` makes the bound exclusive (``value > minimum``).
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{name} must be a real number, "
+                        f"got {type(value).__name__} {value!r}")
     value = float(value)
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
@@ -61,7 +63,8 @@ def check_array(name: str, x, ndim: int | None = None) -> np.ndarray:
     try:
         arr = np.asarray(x, dtype=float)
     except (TypeError, ValueError) as err:
-        raise TypeError(f"{name} must be array-like of numbers, got {type(x).__name__}") from err
+        raise TypeError(f"{name} must be array-like of numbers, "
+                        f"got {type(x).__name__}") from err
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimension(s), got shape {arr.shape}")
     return arr

@@ -32,7 +32,8 @@ ACTIVATIONS = {
     "sigmoid": (sigmoid, lambda z: sigmoid(z) * (1.0 - sigmoid(z))),
     "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),
     "relu": (relu, lambda z: (np.asarray(z) > 0).astype(float)),
-    "identity": (lambda z: np.asarray(z, dtype=float), lambda z: np.ones_like(z, dtype=float)),
+    "identity": (lambda z: np.asarray(z, dtype=float),
+                 lambda z: np.ones_like(z, dtype=float)),
 }
 
 
@@ -68,7 +69,8 @@ def neuron(X, w, b: float = 0.0, activation: str = "sigmoid") -> np.ndarray:
     w = check_array("w", w, ndim=1)
     X = check_array("X", X)
     if X.shape[-1] != w.shape[0]:
-        raise ValueError(f"X has {X.shape[-1]} features per input but w has {w.shape[0]} weights")
+        raise ValueError(f"X has {X.shape[-1]} features per input "
+                         f"but w has {w.shape[0]} weights")
     b = check_float("b", b)
     f, _ = get_activation(activation)
     z = X @ w + b  # pre-activation (净输入)

@@ -1,7 +1,7 @@
 """Training as animations: matplotlib's JavaScript slider player, made fit for the book.
 
-Each ``animate_*`` function returns a ``FuncAnimation``; ``animation_html`` turns one into
-the player the static book shows (accessible names, text glyphs for its buttons, no
+Each ``animate_*`` function returns a ``FuncAnimation``; ``animation_html`` turns one
+into the player the static book shows (accessible names, text glyphs for its buttons, no
 links to other hosts). The still figures are in ``plotting``.
 """
 from __future__ import annotations
@@ -13,53 +13,62 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation
 
-from .gan import discriminator_logit_1d, gaussian_pdf, sigmoid
+from .activations import sigmoid
+from .gan import discriminator_logit_1d, gaussian_pdf
 from .plotting import plot_decision_boundary, plot_ring_samples
 
 # matplotlib's player icons (Font Awesome classes) as text; U+FE0E asks for the text,
 # not the emoji, form of the triangles
 PLAYER_GLYPHS = {
     "fa-minus": "\u2212", "fa-plus": "+",
-    "fa-fast-backward": "|\u25c0\ufe0e\u25c0\ufe0e", "fa-step-backward": "|\u25c0\ufe0e",
+    "fa-fast-backward": "|\u25c0\ufe0e\u25c0\ufe0e",
+    "fa-step-backward": "|\u25c0\ufe0e",
     "fa-play fa-flip-horizontal": "\u25c0\ufe0e", "fa-pause": "\u275a\u275a",
     "fa-play": "\u25b6\ufe0e", "fa-step-forward": "\u25b6\ufe0e|",
     "fa-fast-forward": "\u25b6\ufe0e\u25b6\ufe0e|",
 }
 
-# matplotlib's player makes an Image of every frame when it starts, which fetches them all
-PRELOAD = re.compile(r"this\.frames\[i\] = new Image\(\);\s*this\.frames\[i\]\.src = frames\[i\];")
+# matplotlib's player makes an Image of every frame when it starts, which fetches them
+# all
+PRELOAD = re.compile(r"this\.frames\[i\] = new Image\(\);\s*"
+                     r"this\.frames\[i\]\.src = frames\[i\];")
 
 
 def animation_html(animation, alt: str, default_mode: str = "once") -> str:
     """An animation as matplotlib's JavaScript slider player, fit for the book's pages.
 
-    Changes to matplotlib's HTML: the frame image gets ``alt`` (a description of the whole
-    animation), the slider and the repetition-mode form get accessible names, and the
-    buttons' Font Awesome icons become text glyphs with the link to the icons' CDN gone:
-    Colab's output frame has no Font Awesome (its buttons were blank), and a page of the
-    book loads nothing from other hosts. Each button keeps matplotlib's ``aria-label``.
-    The player no longer preloads every frame: the book's build moves the frames into
-    image files (_ext/offline_html.py), and a page should fetch a frame only when it is
-    shown, not the whole animation when the page opens.
+    Changes to matplotlib's HTML: the frame image gets ``alt`` (a description of the
+    whole animation), the slider and the repetition-mode form get accessible names, and
+    the buttons' Font Awesome icons become text glyphs with the link to the icons' CDN
+    gone: Colab's output frame has no Font Awesome (its buttons were blank), and a page
+    of the book loads nothing from other hosts. Each button keeps matplotlib's
+    ``aria-label``. The player no longer preloads every frame: the book's build moves
+    the frames into image files (_ext/offline_html.py), and a page should fetch a frame
+    only when it is shown, not the whole animation when the page opens.
     """
     if not alt or not alt.strip():
-        raise ValueError("alt must describe the animation for readers who cannot see it")
+        raise ValueError("alt must describe the animation for readers who cannot see "
+                         "it")
     player = animation.to_jshtml(default_mode=default_mode)
-    player = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">\s*', "",
-                    player)
+    player = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">'
+                    r'\s*', "", player)
     player = re.sub(r'<i class="fa ([^"]*)"></i>',
-                    lambda m: f'<span aria-hidden="true">{PLAYER_GLYPHS[m.group(1)]}</span>',
+                    lambda m: ('<span aria-hidden="true">'
+                               f'{PLAYER_GLYPHS[m.group(1)]}</span>'),
                     player)
-    player = player.replace('<img id="_anim_img', f'<img alt="{html.escape(alt)}" id="_anim_img')
-    # each player's form is a landmark: name it after its animation so that two players on
-    # one page stay distinguishable
+    player = player.replace('<img id="_anim_img',
+                            f'<img alt="{html.escape(alt)}" id="_anim_img')
+    # each player's form is a landmark: name it after its animation so that two
+    # players on one page stay distinguishable
     topic = html.escape(alt.split(":")[0].split(".")[0][:60])
     player = player.replace('aria-label="Repetition mode"',
                             f'aria-label="Repetition mode: {topic}"')
     player, preloads = PRELOAD.subn("this.frames[i] = {src: frames[i]};", player)
     if preloads != 1:
-        raise RuntimeError("matplotlib's player changed: its frame preloading was not found")
-    return player.replace('class="anim-slider"', 'class="anim-slider" aria-label="frame"')
+        raise RuntimeError("matplotlib's player changed: its frame preloading was not "
+                           "found")
+    return player.replace('class="anim-slider"',
+                          'class="anim-slider" aria-label="frame"')
 
 
 def animate_gan_1d(snapshots, data_mean: float, data_std: float, dpi: int = 70):
@@ -82,8 +91,8 @@ def animate_gan_1d(snapshots, data_mean: float, data_std: float, dpi: int = 70):
                         color="C3", label="$p_g$")
         ax.set(xlabel="x", ylabel="density", ylim=(0, 1.4))
         d_line.set_ydata(sigmoid(discriminator_logit_1d(x, p)))
-        ax.legend(handles=ax.get_legend_handles_labels()[0] + [d_line], loc="upper left",
-                  fontsize=8)
+        ax.legend(handles=ax.get_legend_handles_labels()[0] + [d_line],
+                  loc="upper left", fontsize=8)
         ax.set_title(f"step {step}: G(z) = {p['b']:.2f} + {p['a']:.2f} z", fontsize=10)
         return [d_line]
 
@@ -95,7 +104,8 @@ def animate_gan_1d(snapshots, data_mean: float, data_std: float, dpi: int = 70):
 
 
 def animate_ring(snapshots, dpi: int = 70):
-    """Generated ring samples over training as a player; ``snapshots`` are (step, samples)."""
+    """Generated ring samples over training as a player; ``snapshots`` are (step,
+    samples)."""
     fig, ax = plt.subplots(figsize=(3.6, 3.6), dpi=dpi)
 
     def draw(k):

@@ -46,12 +46,14 @@ DOUBLING_MONTHS = {
 def doubling_time_months(factor: float, years: float) -> float:
     """Months per doubling of a quantity that grows by ``factor`` in ``years``."""
     if factor <= 1 or years <= 0:
-        raise ValueError(f"need growth (factor > 1) over a positive time, got {factor}, {years}")
+        raise ValueError("need growth (factor > 1) over a positive time, "
+                         f"got {factor}, {years}")
     return 12.0 * years / np.log2(factor)
 
 
 def growth_factor(doubling_months: float, years: float) -> float:
-    """How much a quantity grows in ``years`` if it doubles every ``doubling_months``."""
+    """How much a quantity grows in ``years`` if it doubles every
+    ``doubling_months``."""
     if doubling_months <= 0:
         raise ValueError(f"doubling time must be positive, got {doubling_months}")
     return float(2.0 ** (12.0 * years / doubling_months))

@@ -3,9 +3,9 @@
 Why depth helps: Telgarsky's sawtooth (Telgarsky 2015, arXiv:1509.08101). The tent map
 t(x) = 2 relu(x) - 4 relu(x - 1/2) is a ReLU layer of two units; composing it L times
 gives a sawtooth with 2**L linear pieces on [0, 1] from only 2L hidden units. A network
-with one hidden layer of n ReLU units is piecewise linear with at most n + 1 pieces, so it
-needs at least 2**L - 1 units for the same function. ``shallow_sawtooth`` builds one with
-2**L units, to show the two really compute the same thing.
+with one hidden layer of n ReLU units is piecewise linear with at most n + 1 pieces, so
+it needs at least 2**L - 1 units for the same function. ``shallow_sawtooth`` builds one
+with 2**L units, to show the two really compute the same thing.
 
 ``CONCEPT_NODES`` and ``CONCEPT_EDGES`` hold the chapter's concept map as data
 (``plotting.plot_concept_map`` draws it).
@@ -25,8 +25,10 @@ CONCEPT_NODES = {
     "backprop": (4.8, 3.8, "Backpropagation\n+ gradient descent", "ch. 03"),
     "deep": (2.4, 2.4, "Deep learning\nmany layers, trained end to end", "ch. 02-03"),
     "rnn": (-0.4, 0.6, "RNN\narchitecture: a loop over time", "ch. 04, 07, 08"),
-    "vae": (2.4, 0.6, "VAE\nobjective: evidence lower bound\nencoder + decoder", "ch. 05"),
-    "gan": (5.2, 0.6, "GAN\nobjective: a two-player game\ngenerator + discriminator", "ch. 06"),
+    "vae": (2.4, 0.6, "VAE\nobjective: evidence lower bound\nencoder + decoder",
+            "ch. 05"),
+    "gan": (5.2, 0.6, "GAN\nobjective: a two-player game\ngenerator + discriminator",
+            "ch. 06"),
 }
 CONCEPT_EDGES = [
     ("neuron", "network", "stacked in layers", False),
@@ -40,12 +42,14 @@ CONCEPT_EDGES = [
 
 
 def tent(x):
-    """One hidden layer of two ReLU units and a linear read-out: the tent map on [0, 1]."""
+    """One hidden layer of two ReLU units and a linear read-out: the tent map on [0,
+    1]."""
     return 2.0 * relu(x) - 4.0 * relu(np.asarray(x, dtype=float) - 0.5)
 
 
 def sawtooth(x, depth: int) -> np.ndarray:
-    """The deep network: ``depth`` tent layers composed (2 * depth ReLU units in all)."""
+    """The deep network: ``depth`` tent layers composed (2 * depth ReLU units in
+    all)."""
     depth = check_int("depth", depth, minimum=1)
     y = check_array("x", x)
     for _ in range(depth):
@@ -77,6 +81,7 @@ def count_linear_pieces(x, y, tol: float = 1e-8) -> int:
     x = check_array("x", x, ndim=1)
     y = check_array("y", y, ndim=1)
     if x.shape != y.shape or len(x) < 2:
-        raise ValueError(f"x and y must be 1-D of equal length >= 2, got {x.shape} and {y.shape}")
+        raise ValueError(f"x and y must be 1-D of equal length >= 2, got {x.shape} and "
+                         f"{y.shape}")
     slopes = np.diff(y) / np.diff(x)
     return 1 + int(np.sum(np.abs(np.diff(slopes)) > tol))

@@ -1,10 +1,12 @@
 """Offline data for every chapter: nothing here touches the network.
 
 - tiny Shakespeare, shipped in ``assets/`` (source and license in ``assets/SOURCE.md``);
-- scikit-learn's bundled 8x8 digits (Alpaydin & Kaynak's UCI set, shipped inside sklearn);
+- scikit-learn's bundled 8x8 digits (Alpaydin & Kaynak's UCI set, shipped inside
+  sklearn);
 - generated sets: the ring of Gaussians used by GAN papers, two moons, and time series.
 
-Every loader validates its arguments (see ``_checks``) and is deterministic given ``seed``.
+Every loader validates its arguments (see ``_checks``) and is deterministic given
+``seed``.
 """
 from __future__ import annotations
 
@@ -47,7 +49,7 @@ def load_shakespeare(split: str = "all", train_fraction: float = 0.9) -> str:
     train_fraction = check_fraction("train_fraction", train_fraction)
     raw = shakespeare_path().read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
-    if digest != SHAKESPEARE_SHA256:  # a truncated install would silently shift every figure
+    if digest != SHAKESPEARE_SHA256:  # a truncated install would shift every figure
         raise RuntimeError(f"tinyshakespeare.txt is corrupt: sha256 {digest}")
     text = raw.decode("ascii")
     n_train = int(train_fraction * len(text))
@@ -67,7 +69,8 @@ def load_digits(test_fraction: float = 0.25, seed: int = 0) -> DataSplit:
     seed = check_int("seed", seed, minimum=0)
     X, y = _sk_digits(return_X_y=True)
     X = X / 16.0  # pixel intensities are integers 0..16
-    parts = train_test_split(X, y, test_size=test_fraction, random_state=seed, stratify=y)
+    parts = train_test_split(X, y, test_size=test_fraction, random_state=seed,
+                             stratify=y)
     X_train, X_test, y_train, y_test = parts
     return DataSplit(X_train, y_train, X_test, y_test)
 
@@ -86,9 +89,9 @@ def ring_centres(n_modes: int = 8, radius: float = 1.0) -> np.ndarray:
 
 
 def grid_centres(n_side: int = 5, spacing: float = 2.0) -> np.ndarray:
-    """The centres of an ``n_side`` x ``n_side`` grid, spaced ``spacing`` apart and centred
-    on the origin, shape (n_side**2, 2). The defaults are the 25-Gaussian grid of VEEGAN
-    and PacGAN: centres at (i, j) for i, j in {-4, -2, 0, 2, 4}."""
+    """The centres of an ``n_side`` x ``n_side`` grid, spaced ``spacing`` apart and
+    centred on the origin, shape (n_side**2, 2). The defaults are the 25-Gaussian grid
+    of VEEGAN and PacGAN: centres at (i, j) for i, j in {-4, -2, 0, 2, 4}."""
     n_side = check_int("n_side", n_side, minimum=1)
     spacing = check_float("spacing", spacing, minimum=0.0, strict=True)
     axis = spacing * (np.arange(n_side) - (n_side - 1) / 2)
@@ -112,7 +115,8 @@ def make_ring(n_samples: int, n_modes: int = 8, radius: float = 1.0, std: float 
     return X, modes
 
 
-def make_moons(n_samples: int, noise: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def make_moons(n_samples: int, noise: float = 0.2, seed: int = 0
+               ) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (scikit-learn's ``make_moons``), labels 0/1."""
     from sklearn.datasets import make_moons as _sk_moons
 
@@ -140,7 +144,7 @@ def moons_posterior(X, noise: float = 0.2, n_grid: int = 2000) -> np.ndarray:
               np.stack([1 - np.cos(t), 0.5 - np.sin(t)], axis=1)]     # label 1
     log_density = []
     for curve in curves:
-        a = -((X[:, None, :] - curve[None]) ** 2).sum(-1) / (2 * noise**2)  # (n, n_grid)
+        a = -((X[:, None, :] - curve[None]) ** 2).sum(-1) / (2 * noise**2)   # (n, grid)
         top = a.max(axis=1)
         log_density.append(top + np.log(np.exp(a - top[:, None]).mean(axis=1)))
     return 1.0 / (1.0 + np.exp(log_density[0] - log_density[1]))   # equal class priors
@@ -165,7 +169,8 @@ def make_first_symbol_task(n_samples: int, gap: int, n_symbols: int = 4, seed: i
 
 def make_adding_problem(n_samples: int, length: int, seed: int = 0
                         ) -> tuple[np.ndarray, np.ndarray]:
-    """The adding problem of Hochreiter and Schmidhuber (1997), in its common modern form.
+    """The adding problem of Hochreiter and Schmidhuber (1997), in its common modern
+    form.
 
     Each step carries a value drawn from U(0, 1) and a marker bit; exactly two steps are
     marked, one in the first half and one in the second. The target is the sum of the
@@ -188,7 +193,8 @@ def make_adding_problem(n_samples: int, length: int, seed: int = 0
 def _mackey_glass(n_steps: int, rng: np.random.Generator, tau: int = 17,
                   beta: float = 0.2, gamma: float = 0.1, power: int = 10,
                   substeps: int = 10, burn_in: int = 500) -> np.ndarray:
-    """Mackey-Glass delay equation dx/dt = beta x(t-tau)/(1+x(t-tau)^power) - gamma x(t).
+    """The Mackey-Glass delay equation,
+    dx/dt = beta x(t-tau) / (1 + x(t-tau)^power) - gamma x(t).
 
     Integrated by Euler steps of 1/substeps and read once per time unit; with tau=17
     the series is chaotic, so a linear autoregression cannot capture it.
@@ -200,7 +206,8 @@ def _mackey_glass(n_steps: int, rng: np.random.Generator, tau: int = 17,
     x[:lag] = 1.2 + 0.1 * rng.standard_normal(lag)  # history before t = 0
     for t in range(lag, total + lag):
         delayed = x[t - lag]
-        x[t] = x[t - 1] + dt * (beta * delayed / (1 + delayed**power) - gamma * x[t - 1])
+        slope = beta * delayed / (1 + delayed**power) - gamma * x[t - 1]
+        x[t] = x[t - 1] + dt * slope
     return x[lag + burn_in * substeps::substeps][:n_steps]
 
 
@@ -211,7 +218,8 @@ def _seasonal(n_steps: int, rng: np.random.Generator, period: int = 50) -> np.nd
     eps = 0.1 * rng.standard_normal(n_steps)
     for i in range(1, n_steps):
         ar[i] = 0.8 * ar[i - 1] + eps[i]
-    return np.sin(2 * np.pi * t / period) + 0.5 * np.sin(2 * np.pi * t / (period / 5)) + ar
+    slow, fast = np.sin(2 * np.pi * t / period), np.sin(2 * np.pi * t / (period / 5))
+    return slow + 0.5 * fast + ar
 
 
 _SERIES = {"mackey_glass": _mackey_glass, "seasonal": _seasonal}
@@ -233,10 +241,12 @@ def make_time_series(n_steps: int, kind: str = "mackey_glass", noise: float = 0.
     return series + noise * rng.standard_normal(n_steps)
 
 
-def sliding_windows(series, window: int, horizon: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def sliding_windows(series, window: int, horizon: int = 1
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """Cut a 1-D series into inputs of ``window`` steps and the value ``horizon`` later.
 
-    Returns ``X`` (n, window) and ``y`` (n,) with ``y[i] = series[i + window + horizon - 1]``.
+    Returns ``X`` (n, window) and ``y`` (n,) with
+    ``y[i] = series[i + window + horizon - 1]``.
     """
     series = np.asarray(series, dtype=float)
     if series.ndim != 1:
@@ -245,8 +255,8 @@ def sliding_windows(series, window: int, horizon: int = 1) -> tuple[np.ndarray, 
     horizon = check_int("horizon", horizon, minimum=1)
     n = len(series) - window - horizon + 1
     if n < 1:
-        raise ValueError(f"series of length {len(series)} is too short for window={window} "
-                         f"and horizon={horizon}")
+        raise ValueError(f"series of length {len(series)} is too short for "
+                         f"window={window} and horizon={horizon}")
     X = np.lib.stride_tricks.sliding_window_view(series, window)[:n]  # (n, window)
     y = series[window + horizon - 1:][:n]                                 # (n,)
     return X.copy(), y.copy()

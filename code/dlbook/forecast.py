@@ -5,7 +5,8 @@ The protocol the article's project skips: cut the series into windows
 standardise with statistics of the training part only, and compare the network with
 baselines that need no training (the last observed value) or almost none (a linear
 autoregression fitted by least squares). The validation split chooses the epoch; the
-test split is touched once, at the end.
+test split is touched once, at the end. The GRU is ``gated.SequenceRegressor`` reading
+a window one value at a time, trained by ``training.fit``.
 """
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
-from tqdm.auto import trange
 
-from ._checks import check_array, check_float, check_int
-from .training import minibatches, update
-from .utils import torch_generator
+from ._checks import check_array, check_float
+from .gated import SequenceRegressor
+from .training import fit
+from .utils import as_tensor_for
 
 
 class TimeSplit(NamedTuple):
@@ -71,59 +72,49 @@ class LinearAR:
     def predict(self, X) -> np.ndarray:
         X = check_array("X", X, ndim=2)
         if X.shape[1] != len(self.w):
-            raise ValueError(f"X has windows of {X.shape[1]} steps; the model was fitted "
-                             f"on {len(self.w)}")
+            raise ValueError(f"X has windows of {X.shape[1]} steps; the model was "
+                             f"fitted on {len(self.w)}")
         return X @ self.w + self.c
 
 
-class GRUForecaster(torch.nn.Module):
-    """Read a window one step at a time with a GRU; predict the target from the last state."""
-
-    def __init__(self, hidden_size: int = 32):
-        super().__init__()
-        check_int("hidden_size", hidden_size, minimum=1)
-        self.rnn = torch.nn.GRU(1, hidden_size)
-        self.out = torch.nn.Linear(hidden_size, 1)
-
-    def forward(self, X: torch.Tensor, y: torch.Tensor | None = None):
-        """X: (batch, window) -> predictions (batch,) and, given targets y, their MSE."""
-        assert X.ndim == 2, f"X must have shape (batch, window), got {tuple(X.shape)}"
-        H, _ = self.rnn(X.T.unsqueeze(-1))          # time first: (window, batch, hidden)
-        prediction = self.out(H[-1]).squeeze(-1)    # (batch,)
-        loss = None if y is None else ((prediction - y) ** 2).mean()
-        return prediction, loss
-
-    @torch.no_grad()
-    def predict(self, X) -> np.ndarray:
-        param = next(self.parameters())
-        X = torch.as_tensor(np.asarray(X), dtype=param.dtype, device=param.device)
-        return self(X)[0].cpu().numpy()
+def gru_forecaster(hidden_size: int = 32, *, seed: int = 0) -> SequenceRegressor:
+    """A GRU that reads a window one value at a time and predicts the target from its
+    last state (batch first)."""
+    return SequenceRegressor("gru", input_size=1, hidden_size=hidden_size,
+                             batch_first=True, seed=seed)
 
 
-def train_forecaster(model: GRUForecaster, split: TimeSplit, *, epochs: int = 30,
+def as_sequences(X) -> np.ndarray:
+    """Windows (N, window) as sequences of one value per step, (N, window, 1): what a
+    forecaster reads."""
+    return check_array("X", X, ndim=2)[:, :, None]
+
+
+@torch.no_grad()
+def predict(model: torch.nn.Module, X) -> np.ndarray:
+    """A forecaster's predictions (N,) for windows X (N, window), as a NumPy array."""
+    return model(as_tensor_for(model, as_sequences(X)))[0].cpu().numpy()
+
+
+def train_forecaster(model: torch.nn.Module, split: TimeSplit, *, epochs: int = 30,
                      batch_size: int = 64, lr: float = 3e-3, seed: int = 0,
                      progress: bool = False) -> dict[str, list[float]]:
-    """Adam on the mean squared error; keeps the weights of the best validation epoch.
+    """Adam on the mean squared error (``training.fit``); keeps the weights of the best
+    validation epoch. ``model(X, y)`` reads windows as sequences (B, window, 1).
 
     The budget is in epochs over a fixed training set, because the validation error is
     measured once per epoch. Returns the per-epoch training and validation MSE.
     """
-    epochs = check_int("epochs", epochs, minimum=1)
-    lr = check_float("lr", lr, minimum=0.0, strict=True)
-    param = next(model.parameters())
-    X = torch.as_tensor(split.X_train, dtype=param.dtype, device=param.device)
-    y = torch.as_tensor(split.y_train, dtype=param.dtype, device=param.device)
-    generator = torch_generator(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
     history = {"train": [], "val": []}
-    best, best_state = np.inf, None
-    for _ in trange(epochs, desc="epochs", disable=not progress):
-        total = 0.0
-        for idx in minibatches(len(X), batch_size, generator, X.device):   # windows, not time
-            total += update(opt, model(X[idx], y[idx])[1]) * len(idx)
-        history["train"].append(total / len(X))
-        history["val"].append(mse(model.predict(split.X_val), split.y_val))
-        if history["val"][-1] < best:                         # early stopping by validation
-            best, best_state = history["val"][-1], copy.deepcopy(model.state_dict())
-    model.load_state_dict(best_state)
+    best = {"val": np.inf, "state": None}
+
+    def validate(epoch: int, model: torch.nn.Module) -> None:
+        history["val"].append(mse(predict(model, split.X_val), split.y_val))
+        if history["val"][-1] < best["val"]:                  # early stopping
+            best.update(val=history["val"][-1], state=copy.deepcopy(model.state_dict()))
+
+    history["train"] = fit(model, as_sequences(split.X_train), split.y_train,
+                           epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
+                           callback=validate, progress=progress)
+    model.load_state_dict(best["state"])
     return history

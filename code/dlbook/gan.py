@@ -1,4 +1,5 @@
-"""The GAN game in closed form, and a 1-D GAN with hand-written gradients (chapters 02, 06).
+"""The GAN game in closed form, and a 1-D GAN with hand-written gradients (chapters 02,
+06).
 
 Goodfellow et al. (2014): the discriminator D maximises and the generator G minimises
 
@@ -9,8 +10,8 @@ D* the value is V = -log 4 + 2 JS(p_data || p_g). Here densities are arrays on a
 with spacing ``dx``, so the integrals are Riemann sums.
 
 The 1-D GAN is the smallest one whose every gradient fits on a page: an affine generator
-G(z) = b + a z with z ~ N(0, 1), so p_g = N(b, a^2), and a discriminator that is logistic
-regression on (1, x, x^2), D(x) = sigmoid(c + u x + v x^2). For two Gaussians
+G(z) = b + a z with z ~ N(0, 1), so p_g = N(b, a^2), and a discriminator that is
+logistic regression on (1, x, x^2), D(x) = sigmoid(c + u x + v x^2). For two Gaussians
 log(p_data / p_g) is quadratic in x, so D* lies inside this family: trained against a
 frozen G, D must reach D* (chapter 06, eq-dstar), which the tests check.
 """
@@ -38,7 +39,8 @@ def gaussian_pdf(x, mean: float = 0.0, std: float = 1.0) -> np.ndarray:
 def _densities(p_data, p_g):
     p_data, p_g = check_array("p_data", p_data), check_array("p_g", p_g)
     if p_data.shape != p_g.shape:
-        raise ValueError(f"p_data and p_g must share a grid, got {p_data.shape} and {p_g.shape}")
+        raise ValueError(f"p_data and p_g must share a grid, got {p_data.shape} and "
+                         f"{p_g.shape}")
     if (p_data < 0).any() or (p_g < 0).any():
         raise ValueError("densities must be non-negative")
     return p_data, p_g
@@ -79,7 +81,8 @@ def jensen_shannon(p, q, dx: float) -> float:
 # ----------------------------------------------------------- the 1-D GAN in NumPy
 def init_gan_1d(a: float = 0.3, b: float = -3.0) -> dict[str, float]:
     """Generator N(b, a^2); discriminator D = 1/2 everywhere (c = u = v = 0)."""
-    return {"a": check_float("a", a), "b": check_float("b", b), "c": 0.0, "u": 0.0, "v": 0.0}
+    return {"a": check_float("a", a), "b": check_float("b", b),
+            "c": 0.0, "u": 0.0, "v": 0.0}
 
 
 def generate_1d(z, params) -> np.ndarray:
@@ -105,7 +108,10 @@ def gan_1d_losses(x_real, z, params, generator_loss: str = "non-saturating"):
     log_d_real = -np.logaddexp(0.0, -s_real)
     log_d_fake, log_1m_d_fake = -np.logaddexp(0.0, -s_fake), -np.logaddexp(0.0, s_fake)
     loss_d = -log_d_real.mean() - log_1m_d_fake.mean()
-    loss_g = -log_d_fake.mean() if generator_loss == "non-saturating" else log_1m_d_fake.mean()
+    if generator_loss == "non-saturating":
+        loss_g = -log_d_fake.mean()
+    else:
+        loss_g = log_1m_d_fake.mean()
     return float(loss_d), float(loss_g)
 
 
@@ -159,7 +165,8 @@ def torch_gan_1d_gradients(x_real, z, params, generator_loss: str = "non-saturat
 
 @dataclass
 class Gan1DRun:
-    """What ``train_gan_1d`` returns: final parameters and snapshots every ``every`` steps."""
+    """What ``train_gan_1d`` returns: final parameters and snapshots every ``every``
+    steps."""
     params: dict
     snapshots: list      # (step, params) pairs, step 0 first
     losses: np.ndarray   # (steps, 2): L_D and L_G per step
@@ -168,7 +175,8 @@ class Gan1DRun:
 def train_gan_1d(steps: int = 600, *, data_mean: float = 0.0, data_std: float = 1.0,
                  init=(0.3, -3.0), lr_d: float = 0.1, lr_g: float = 0.05,
                  batch_size: int = 256, generator_loss: str = "non-saturating",
-                 train_generator: bool = True, every: int = 20, seed: int = 0) -> Gan1DRun:
+                 train_generator: bool = True, every: int = 20, seed: int = 0
+                 ) -> Gan1DRun:
     """Alternating SGD: one discriminator step, then one generator step, per iteration.
 
     ``train_generator=False`` freezes G, so D alone learns and should reach D*.
@@ -185,7 +193,8 @@ def train_gan_1d(steps: int = 600, *, data_mean: float = 0.0, data_std: float = 
     snapshots, losses = [(0, dict(params))], []
     for step in range(1, steps + 1):
         if not np.isfinite(list(params.values())).all():
-            raise FloatingPointError(f"training diverged at step {step - 1}; lower the rates")
+            raise FloatingPointError(f"training diverged at step {step - 1}; "
+                                     "lower the rates")
         x_real = data_mean + data_std * rng.standard_normal(batch_size)
         z = rng.standard_normal(batch_size)
         losses.append(gan_1d_losses(x_real, z, params, generator_loss))

@@ -36,7 +36,8 @@ def relative_error(a, b) -> float:
     return float(np.max(np.abs(a - b)) / scale)
 
 
-def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6
+                       ) -> np.ndarray:
     """Central differences (f(x + eps) - f(x - eps)) / 2 eps, one entry of x at a time.
 
     ``f`` takes no arguments and reads ``x`` (a float array it closes over), which is
@@ -44,7 +45,8 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6)
     """
     eps = check_float("eps", eps, minimum=0.0, strict=True)
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
-        raise TypeError("x must be a float64 ndarray that f reads (it is perturbed in place)")
+        raise TypeError("x must be a float64 ndarray that f reads (it is perturbed in "
+                        "place)")
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         saved = x[i]
@@ -58,7 +60,8 @@ def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6)
 
 
 def check_gradients(f: Callable[[], float], params: Mapping[str, np.ndarray],
-                    grads: Mapping[str, np.ndarray], eps: float = 1e-6) -> dict[str, float]:
+                    grads: Mapping[str, np.ndarray], eps: float = 1e-6
+                    ) -> dict[str, float]:
     """Relative error of each analytic gradient against finite differences of ``f``.
 
     ``params`` are the arrays ``f`` reads; ``grads`` the analytic gradients with the
@@ -66,7 +69,8 @@ def check_gradients(f: Callable[[], float], params: Mapping[str, np.ndarray],
     """
     missing = set(params) ^ set(grads)
     if missing:
-        raise ValueError(f"params and grads must have the same names; unmatched: {sorted(missing)}")
+        raise ValueError("params and grads must have the same names; unmatched: "
+                         f"{sorted(missing)}")
     return {name: relative_error(grads[name], numerical_gradient(f, params[name], eps))
             for name in params}
 

@@ -14,9 +14,10 @@ versions hold the same arrays. Losses are means over the batch:
 - ``"mse"``: half the squared error summed over outputs, so dJ/dZ_L = (Z_L - Y) / m.
 
 ``MLP`` (NumPy) and ``TorchMLP`` share constructor arguments and
-``forward(X, y=None) -> (outputs, loss)``, so ``train`` drives either one. The NumPy
-``backward`` starts from the output error ``output_delta`` (softmax minus one-hot).
-Simplifications: plain SGD only for the NumPy version; no regularisation.
+``forward(X, y=None) -> (outputs, loss)``, so ``train`` drives either one (the torch
+one through ``training.fit``). The NumPy ``backward`` starts from the output error
+``output_delta`` (softmax minus one-hot). Simplifications: plain SGD only for the NumPy
+version; no regularisation.
 """
 from __future__ import annotations
 
@@ -28,22 +29,24 @@ from tqdm.auto import trange
 
 from ._checks import check_array, check_choice, check_float, check_int
 from .activations import TORCH_ACTIVATIONS, get_activation, log_softmax, softmax
-from .training import sgd_step, update
-from .utils import numpy_rng
+from .training import fit, minibatches, sgd_step
+from .utils import as_tensor_for, numpy_rng, seeded, torch_generator
 
 LOSSES = ("cross_entropy", "mse")
 
 
 def _check_sizes(sizes) -> list[int]:
-    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence) or len(sizes) < 2:
-        raise ValueError(f"sizes must list at least two layer widths (inputs, ..., outputs), "
-                         f"got {sizes!r}")
+    if (isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence)
+            or len(sizes) < 2):
+        raise ValueError("sizes must list at least two layer widths "
+                         f"(inputs, ..., outputs), got {sizes!r}")
     return [check_int(f"sizes[{i}]", n, minimum=1) for i, n in enumerate(sizes)]
 
 
 def init_mlp_params(sizes: Sequence[int], activation: str = "tanh", *,
                     rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """W_l ~ N(0, gain^2 / n_{l-1}), b_l = 0; gain sqrt(2) for relu (He), else 1 (LeCun).
+    """W_l ~ N(0, gain^2 / n_{l-1}), b_l = 0; gain sqrt(2) for relu (He), else 1
+    (LeCun).
 
     Random weights break the symmetry between units: with equal weights every hidden
     unit of a layer would compute, and learn, the same thing (chapter 03, step 1).
@@ -65,7 +68,8 @@ def _check_targets(y, n_rows: int, n_out: int, loss: str) -> np.ndarray:
             raise ValueError(f"for cross_entropy, y must be {n_rows} integer labels, "
                              f"got {y.dtype} array of shape {y.shape}")
         if y.min() < 0 or y.max() >= n_out:
-            raise ValueError(f"labels must lie in 0..{n_out - 1}, got {y.min()}..{y.max()}")
+            raise ValueError(f"labels must lie in 0..{n_out - 1}, "
+                             f"got {y.min()}..{y.max()}")
         return y
     y = check_array("y", y)
     y = y.reshape(-1, 1) if y.ndim == 1 and n_out == 1 else y
@@ -134,7 +138,7 @@ class MLP:
 
     def backward(self) -> dict[str, np.ndarray]:
         """Gradients dJ/dW_l and dJ/db_l of the last forward pass that had targets."""
-        assert self.cache is not None, "call forward(X, y) with targets before backward()"
+        assert self.cache is not None, "call forward(X, y) with targets first"
         Zs, As, y = self.cache
         delta = output_delta(Zs[-1], y, self.loss)   # eq-delta-out: dJ/dZ_L, (m, n_L)
         grads = {}
@@ -158,18 +162,21 @@ class MLP:
 
 
 class TorchMLP(torch.nn.Module):
-    """The same MLP in PyTorch: ``nn.Linear`` layers, gradients from autograd."""
+    """The same MLP in PyTorch: ``nn.Linear`` layers, gradients from autograd; the
+    initial weights are drawn from ``seed``."""
 
     def __init__(self, sizes: Sequence[int], activation: str = "tanh",
-                 loss: str = "cross_entropy", dtype: torch.dtype = torch.float32):
+                 loss: str = "cross_entropy", dtype: torch.dtype = torch.float32, *,
+                 seed: int = 0):
         super().__init__()
         self.sizes = _check_sizes(sizes)
         self.activation = check_choice("activation", activation, TORCH_ACTIVATIONS)
         self.f = TORCH_ACTIVATIONS[activation]
         self.loss = check_choice("loss", loss, LOSSES)
-        self.layers = torch.nn.ModuleList(
-            torch.nn.Linear(n_in, n_out, dtype=dtype)
-            for n_in, n_out in zip(self.sizes, self.sizes[1:]))
+        with seeded(seed):
+            self.layers = torch.nn.ModuleList(
+                torch.nn.Linear(n_in, n_out, dtype=dtype)
+                for n_in, n_out in zip(self.sizes, self.sizes[1:]))
 
     @classmethod
     def from_numpy(cls, model: MLP) -> "TorchMLP":
@@ -183,7 +190,8 @@ class TorchMLP(torch.nn.Module):
 
     def forward(self, X: torch.Tensor, y: torch.Tensor | None = None):
         if X.ndim != 2 or X.shape[1] != self.sizes[0]:
-            raise ValueError(f"X must have shape (m, {self.sizes[0]}), got {tuple(X.shape)}")
+            raise ValueError(f"X must have shape (m, {self.sizes[0]}), "
+                             f"got {tuple(X.shape)}")
         A = X
         for l, layer in enumerate(self.layers, start=1):
             Z = layer(A)                                       # (m, n_l)
@@ -213,10 +221,11 @@ class TorchMLP(torch.nn.Module):
 def accuracy(model: MLP | TorchMLP, X, y) -> float:
     """Fraction of rows whose predicted class equals the label."""
     if isinstance(model, TorchMLP):
-        param = next(model.parameters())
-        X = torch.as_tensor(np.asarray(X), dtype=param.dtype, device=param.device)
-        return float((model.predict(X).cpu().numpy() == np.asarray(y)).mean())
-    return float((model.predict(X) == np.asarray(y)).mean())
+        X = as_tensor_for(model, check_array("X", X))
+        predicted = model.predict(X).cpu().numpy()
+    else:
+        predicted = model.predict(X)
+    return float((predicted == np.asarray(y)).mean())
 
 
 def train(model: MLP | TorchMLP, X, y, *, lr: float, epochs: int, batch_size: int = 32,
@@ -226,40 +235,30 @@ def train(model: MLP | TorchMLP, X, y, *, lr: float, epochs: int, batch_size: in
     """Minibatch training of either twin; returns the mean training loss per epoch.
 
     The NumPy model is updated by its own ``backward`` and ``sgd_step``; the torch
-    model by autograd and ``torch.optim`` (``"sgd"`` or ``"adam"``). Both draw their
-    batches from one NumPy permutation per epoch, so the twins see the same batches.
-    ``callback`` runs after every epoch (for snapshots and animations).
+    model by ``training.fit``: autograd and ``torch.optim`` (``"sgd"`` or ``"adam"``).
+    Both draw their batches from ``training.minibatches`` with ``seed``, so the twins
+    see the same batches. ``callback`` runs after every epoch (snapshots, animations).
     """
+    if isinstance(model, torch.nn.Module):
+        X = check_array("X", X, ndim=2)
+        return fit(model, X, y, lr=lr, epochs=epochs, batch_size=batch_size,
+                   optimizer=optimizer, seed=seed, callback=callback, progress=progress)
     lr = check_float("lr", lr, minimum=0.0, strict=True)
     epochs = check_int("epochs", epochs, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
-    optimizer = check_choice("optimizer", optimizer, ("sgd", "adam"))
-    is_torch = isinstance(model, torch.nn.Module)
-    X = model._check_inputs(X) if not is_torch else check_array("X", X, ndim=2)
+    if check_choice("optimizer", optimizer, ("sgd", "adam")) != "sgd":
+        raise ValueError("the NumPy MLP trains with optimizer='sgd' only")
+    X, y = model._check_inputs(X), np.asarray(y)
     if len(y) != len(X):
         raise ValueError(f"X has {len(X)} rows but y has {len(y)}")
-    if is_torch:
-        param = next(model.parameters())
-        y_dtype = torch.long if model.loss == "cross_entropy" else param.dtype
-        X_all = torch.as_tensor(X, dtype=param.dtype, device=param.device)
-        y_all = torch.as_tensor(np.asarray(y), dtype=y_dtype, device=param.device)
-        opt_class = torch.optim.SGD if optimizer == "sgd" else torch.optim.Adam
-        opt = opt_class(model.parameters(), lr=lr)
-    elif optimizer != "sgd":
-        raise ValueError("the NumPy MLP trains with optimizer='sgd' only")
-    y = np.asarray(y)
-    rng = numpy_rng(seed)
+    generator = torch_generator(seed)
     history = []
     for epoch in trange(epochs, desc="epochs", disable=not progress):
-        order = rng.permutation(len(X))
         total = 0.0
-        for start in range(0, len(X), batch_size):
-            idx = order[start:start + batch_size]
-            if is_torch:                            # autograd computes, opt.step updates
-                J = update(opt, model(X_all[idx], y_all[idx])[1])
-            else:                                   # forward, backward, update by hand
-                _, J = model.forward(X[idx], y[idx])
-                sgd_step(model.params, model.backward(), lr)
+        for idx in minibatches(len(X), batch_size, generator):
+            idx = idx.numpy()
+            _, J = model.forward(X[idx], y[idx])          # forward pass and loss
+            sgd_step(model.params, model.backward(), lr)  # backward pass and update
             total += J * len(idx)
         history.append(total / len(X))
         if callback is not None:

@@ -25,7 +25,8 @@ from ._checks import check_float, check_int
 
 
 def _codes(ids: np.ndarray, k: int, V: int) -> np.ndarray:
-    """The k-gram starting at each position, as an integer in base V: (len(ids) - k + 1,)."""
+    """The k-gram starting at each position, as an integer in base V: (len(ids) - k +
+    1,)."""
     code = np.zeros(len(ids) - k + 1, dtype=np.int64)
     for j in range(k):
         code = code * V + ids[j:len(ids) - k + 1 + j]
@@ -39,7 +40,8 @@ def _lookup(table: np.ndarray, values: np.ndarray, keys: np.ndarray) -> np.ndarr
 
 
 class KneserNey:
-    """An interpolated Kneser-Ney model of order ``order`` (1 = unigram) fitted to ids."""
+    """An interpolated Kneser-Ney model of order ``order`` (1 = unigram) fitted to
+    ids."""
 
     def __init__(self, train_ids, vocab_size: int, order: int, discount: float = 0.75):
         self.V = check_int("vocab_size", vocab_size, minimum=1)
@@ -61,7 +63,7 @@ class KneserNey:
         for k in range(self.order, 0, -1):
             if k == self.order:
                 grams, counts = np.unique(_codes(ids, k, self.V), return_counts=True)
-            else:   # distinct characters before each k-gram = distinct (k+1)-grams ending in it
+            else:   # distinct characters before a k-gram: (k+1)-grams ending in it
                 grams, counts = np.unique(self.tables[k + 1][0] % self.V**k,
                                           return_counts=True)
             contexts, first = np.unique(grams // self.V, return_index=True)
@@ -70,7 +72,8 @@ class KneserNey:
             self.tables[k] = (grams, counts, contexts, totals, types)
 
     def log_probs(self, ids) -> np.ndarray:
-        """log P(ids[t] | the order - 1 ids before it), for t = order - 1, ..., len - 1."""
+        """log P(ids[t] | the order - 1 ids before it), for
+        t = order - 1, ..., len - 1."""
         ids = np.asarray(ids, dtype=np.int64)
         n = self.order
         if ids.ndim != 1 or len(ids) < n:
@@ -79,15 +82,15 @@ class KneserNey:
         p = np.full(len(targets), 1.0 / self.V)                   # order 0: uniform
         for k in range(1, n + 1):
             grams, counts, contexts, totals, types = self.tables[k]
-            gram = _codes(ids[n - k:], k, self.V)                 # context (k-1) + target
+            gram = _codes(ids[n - k:], k, self.V)           # context (k-1) + target
             context = gram // self.V
             seen = _lookup(grams, counts, gram).astype(float)
             total = _lookup(contexts, totals, context).astype(float)
             n_types = _lookup(contexts, types, context)
-            known = total > 0                                     # else keep the lower order
+            known = total > 0                               # else keep the lower order
             safe = np.where(known, total, 1.0)
-            p = np.where(known, (np.maximum(seen - self.d, 0.0) + self.d * n_types * p) / safe,
-                         p)
+            mixed = (np.maximum(seen - self.d, 0.0) + self.d * n_types * p) / safe
+            p = np.where(known, mixed, p)
         return np.log(p)
 
 

@@ -12,6 +12,7 @@ import numpy as np
 from .activations import ACTIVATIONS, neuron
 from .concepts import CONCEPT_EDGES, CONCEPT_NODES
 
+
 def _axes(ax, figsize=(5, 4)):
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
@@ -19,7 +20,8 @@ def _axes(ax, figsize=(5, 4)):
 
 
 def _half_height(node: str) -> float:
-    """Half the height of a concept-map box in data units (lines of text plus padding)."""
+    """Half the height of a concept-map box in data units (lines of text plus
+    padding)."""
     return 0.125 * (CONCEPT_NODES[node][2].count("\n") + 2) + 0.12
 
 
@@ -29,12 +31,14 @@ def plot_concept_map(ax=None):
     colors = {"rnn": "#dbeafe", "vae": "#dcfce7", "gan": "#fee2e2"}
     for key, (x, y, label, chapters) in CONCEPT_NODES.items():
         ax.text(x, y, f"{label}\n[{chapters}]", ha="center", va="center", fontsize=9.5,
-                bbox=dict(boxstyle="round,pad=0.5", fc=colors.get(key, "#f3f4f6"), ec="#374151"))
+                bbox=dict(boxstyle="round,pad=0.5", fc=colors.get(key, "#f3f4f6"),
+                          ec="#374151"))
     label_box = dict(fc="white", ec="none", pad=1)
     for src, dst, label, dashed in CONCEPT_EDGES:
         (x0, y0), (x1, y1) = CONCEPT_NODES[src][:2], CONCEPT_NODES[dst][:2]
         if dashed:  # a combination, drawn as an arc under the two boxes
-            ax.annotate("", xy=(x1, y1 - _half_height(dst)), xytext=(x0, y0 - _half_height(src)),
+            ax.annotate("", xy=(x1, y1 - _half_height(dst)),
+                        xytext=(x0, y0 - _half_height(src)),
                         arrowprops=dict(arrowstyle="-|>", color="#4b5563", lw=1.3,
                                         linestyle="--", connectionstyle="arc3,rad=0.3"))
             ax.text((x0 + x1) / 2, min(y0, y1) - 1.0, label, fontsize=8.5, ha="center",
@@ -44,8 +48,8 @@ def plot_concept_map(ax=None):
         y0, y1 = y0 - _half_height(src), y1 + _half_height(dst)
         ax.annotate("", xy=(x1, y1), xytext=(x0, y0),
                     arrowprops=dict(arrowstyle="-|>", color="#4b5563", lw=1.3))
-        ax.text((x0 + x1) / 2, (y0 + y1) / 2, label, fontsize=8.5, ha="center", va="center",
-                style="italic", bbox=label_box)
+        ax.text((x0 + x1) / 2, (y0 + y1) / 2, label, fontsize=8.5, ha="center",
+                va="center", style="italic", bbox=label_box)
     ax.set_xlim(-1.9, 6.8)
     ax.set_ylim(-0.7, 5.8)
     ax.axis("off")
@@ -70,7 +74,8 @@ def plot_neuron(w, b: float, activation: str = "sigmoid", ax=None, lim: float = 
     ax = _axes(ax, figsize=(4.2, 3.6))
     g = np.linspace(-lim, lim, 121)
     X1, X2 = np.meshgrid(g, g)
-    A = neuron(np.stack([X1.ravel(), X2.ravel()], axis=1), w, b, activation).reshape(X1.shape)
+    points = np.stack([X1.ravel(), X2.ravel()], axis=1)
+    A = neuron(points, w, b, activation).reshape(X1.shape)
     image = ax.imshow(A, origin="lower", extent=(-lim, lim, -lim, lim), cmap="viridis",
                       aspect="equal")
     plt.colorbar(image, ax=ax, label="output a")
@@ -91,8 +96,8 @@ def image_grid(images, n_cols: int, shape=(8, 8), ax=None, cmap="gray_r"):
     canvas = np.full((n_rows * (h + 1) + 1, n_cols * (w + 1) + 1), np.nan)
     for i, img in enumerate(images):
         r, c = divmod(i, n_cols)
-        canvas[1 + r * (h + 1):1 + r * (h + 1) + h, 1 + c * (w + 1):1 + c * (w + 1) + w] = \
-            img.reshape(shape)
+        top, left = 1 + r * (h + 1), 1 + c * (w + 1)
+        canvas[top:top + h, left:left + w] = img.reshape(shape)
     ax = _axes(ax, figsize=(n_cols * 0.6, n_rows * 0.6))
     ax.axis("off")
     return ax.imshow(canvas, cmap=cmap, vmin=0, vmax=1)
@@ -116,13 +121,14 @@ def plot_gan_densities(x, p_data, p_g, D, ax=None):
 def plot_ring_samples(samples, ax=None, title: str | None = None, lim: float = 1.35,
                       std: float = 0.01, centres=None):
     """Generated samples on the 8-Gaussian ring (or around other ``centres``, e.g. the
-    grid's with ``lim=5, std=0.05``), with a circle around each centre (radius 3 std, the
-    high-quality threshold, but at least 0.04 so that it stays visible)."""
+    grid's with ``lim=5, std=0.05``), with a circle around each centre (radius 3 std,
+    the high-quality threshold, but at least 0.04 so that it stays visible)."""
     from .data import ring_centres
 
     ax = _axes(ax, figsize=(3.4, 3.4))
     for cx, cy in ring_centres() if centres is None else np.asarray(centres):
-        ax.add_patch(plt.Circle((cx, cy), max(3 * std, 0.04), fill=False, color="C0", lw=1))
+        ax.add_patch(plt.Circle((cx, cy), max(3 * std, 0.04), fill=False, color="C0",
+                                lw=1))
     dots = ax.scatter(*np.asarray(samples)[:, :2].T, s=3, color="C3", alpha=0.5,
                       linewidths=0)
     ax.set(xlim=(-lim, lim), ylim=(-lim, lim), aspect="equal", xticks=[], yticks=[])
@@ -136,7 +142,8 @@ MOONS_EXTENT = (-1.6, 2.6, -1.1, 1.6)   # x_min, x_max, y_min, y_max around two 
 
 
 def probability_grid(predict_proba, extent=MOONS_EXTENT, resolution: int = 100):
-    """Evaluate ``predict_proba`` ((n, 2) -> P(label 1), (n,)) on a grid over ``extent``.
+    """Evaluate ``predict_proba`` ((n, 2) -> P(label 1), (n,)) on a grid over
+    ``extent``.
 
     Returns (G1, G2, P), each (resolution, resolution), ready for ``contourf``.
     """
@@ -155,13 +162,16 @@ def plot_decision_boundary(grid, X, y, ax=None, reference=None, n_points: int = 
     """
     ax = _axes(ax, figsize=(4.5, 3.6))
     G1, G2, P = grid
-    filled = ax.contourf(G1, G2, P, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.55)
+    filled = ax.contourf(G1, G2, P, levels=np.linspace(0, 1, 11), cmap="RdBu_r",
+                         alpha=0.55)
     ax.contour(G1, G2, P, levels=[0.5], colors="k", linewidths=1.5)
     if reference is not None:
-        ax.contour(*reference, levels=[0.5], colors="k", linewidths=1.0, linestyles="--")
+        ax.contour(*reference, levels=[0.5], colors="k", linewidths=1.0,
+                   linestyles="--")
     X, y = np.asarray(X)[:n_points], np.asarray(y)[:n_points]
     for label, colour, marker in [(0, "#1d4ed8", "o"), (1, "#b91c1c", "^")]:
-        ax.scatter(*X[y == label].T, s=9, c=colour, marker=marker, lw=0, label=f"label {label}")
+        ax.scatter(*X[y == label].T, s=9, c=colour, marker=marker, lw=0,
+                   label=f"label {label}")
     ax.set(xlim=(G1.min(), G1.max()), ylim=(G2.min(), G2.max()), xlabel="$x_1$",
            ylabel="$x_2$")
     return filled
@@ -183,9 +193,10 @@ def plot_network(weights, node_labels, ax=None, layer_names=None):
         for j, (x1, y1) in enumerate(pos[l]):
             for k, (x0, y0) in enumerate(pos[l - 1]):
                 ax.plot([x0, x1], [y0, y1], color="#6b7280", lw=1, zorder=1)
-                t = 0.3 if j == k else 0.7   # stagger labels so crossing lines stay legible
-                ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), f"{W[j][k]:g}", fontsize=8.5,
-                        ha="center", va="center", bbox=dict(fc="white", ec="none", pad=0.5))
+                t = 0.3 if j == k else 0.7   # staggered, so crossing lines stay legible
+                ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), f"{W[j][k]:g}",
+                        fontsize=8.5, ha="center", va="center",
+                        bbox=dict(fc="white", ec="none", pad=0.5))
     for l, layer in enumerate(pos):
         for (x, y), label in zip(layer, node_labels[l]):
             ax.text(x, y, label, ha="center", va="center", fontsize=9, zorder=3,
@@ -219,7 +230,8 @@ def plot_rnn_patterns(axes=None):
                 if present:
                     ax.add_patch(plt.Rectangle((t - 0.3, row - 0.3), 0.6, 0.6,
                                                fc=colours[key], ec="#374151"))
-                    ax.text(t, row, f"${key}_{t + 1}$", ha="center", va="center", fontsize=9)
+                    ax.text(t, row, f"${key}_{t + 1}$", ha="center", va="center",
+                            fontsize=9)
             arrow = dict(arrowstyle="-|>", color="#374151")
             if has_x:
                 ax.annotate("", xy=(t, 0.7), xytext=(t, 0.3), arrowprops=arrow)
@@ -247,7 +259,8 @@ def plot_gradient_flow(norms: dict, ax=None):
 
 def coloured_text_html(text: str, values, max_width: int = 900) -> str:
     """HTML that shades each character of ``text`` by its value: red for positive, blue
-    for negative, stronger for larger magnitude (values scaled by their largest |value|).
+    for negative, stronger for larger magnitude (values scaled by their largest
+    |value|).
 
     Used in chapter 08 to show what one hidden unit of a character model responds to.
     """
@@ -260,7 +273,8 @@ def coloured_text_html(text: str, values, max_width: int = 900) -> str:
     for ch, v in zip(text, scaled):
         rgb = "220,38,38" if v > 0 else "37,99,235"
         shown = "⏎<br>" if ch == "\n" else html.escape(ch)
-        spans.append(f'<span style="background: rgba({rgb},{abs(v):.2f})">{shown}</span>')
+        style = f"background: rgba({rgb},{abs(v):.2f})"
+        spans.append(f'<span style="{style}">{shown}</span>')
     return (f'<div style="font-family: monospace; font-size: 12px; line-height: 1.5; '
             f'max-width: {max_width}px">{"".join(spans)}</div>')
 
@@ -274,7 +288,8 @@ def plot_timeline(events, ax=None, first_year: int = 2004, last_year: int = 2027
     when ongoing), dated items as dots.
 
     Items of the same lane and year are spread across that year, and their labels cycle
-    through four heights (two above the lane, two below) so that neighbours stay legible.
+    through four heights (two above the lane, two below) so that neighbours stay
+    legible.
     """
     from .timeline import KINDS, check_events, events_of
 
@@ -287,23 +302,25 @@ def plot_timeline(events, ax=None, first_year: int = 2004, last_year: int = 2027
         items = events_of(kind, events)
         dated = [e for e in items if e.end is None and not e.ongoing]
         for event in (e for e in items if e.end is not None or e.ongoing):
-            end = last_year if event.ongoing else event.end     # no known end: to the edge
+            end = last_year if event.ongoing else event.end   # no end: to the edge
             ax.barh(y, end - event.start, left=event.start, height=0.55, color=color,
-                    edgecolor="#374151", linewidth=0.6, hatch="//" if event.ongoing else None)
+                    edgecolor="#374151", linewidth=0.6,
+                    hatch="//" if event.ongoing else None)
             if event.ongoing:   # label at the start, clear of dated items further along
                 ax.text(event.start + 0.15, y, event.label, ha="left", va="center",
                         fontsize=7.5, bbox={"color": "white", "pad": 0.5})
             else:
-                ax.text((event.start + end) / 2, y, event.label, ha="center", va="center",
-                        fontsize=7.5)
+                ax.text((event.start + end) / 2, y, event.label, ha="center",
+                        va="center", fontsize=7.5)
         for i, event in enumerate(dated):
             same_year = [e for e in dated if e.start == event.start]
             x = event.start + (same_year.index(event) + 1) / (len(same_year) + 1)
             dy = offsets[i % len(offsets)]
-            ax.plot(x, y, "o", color=color, ms=7, mec="white", mew=1.2, zorder=3)  # over bars
+            ax.plot(x, y, "o", color=color, ms=7, mec="white", mew=1.2,
+                    zorder=3)                                   # over the bars
             ax.plot([x, x], [y, y + dy * 0.8], color=color, lw=0.6)
-            ax.text(x, y + dy, event.label, ha="center", va="bottom" if dy > 0 else "top",
-                    fontsize=7, color="#111827")
+            ax.text(x, y + dy, event.label, ha="center",
+                    va="bottom" if dy > 0 else "top", fontsize=7, color="#111827")
     ax.set_yticks([row * spacing for row in range(len(lanes))], list(reversed(lanes)))
     ax.set_xlim(first_year, last_year)
     ax.set_ylim(-1.1, (len(lanes) - 1) * spacing + 1.1)

@@ -27,12 +27,14 @@ class PPCA:
 
 
 def fit_ppca(X, latent_dim: int = 2) -> PPCA:
-    """Maximum-likelihood PPCA: W = U_q (Lambda_q - sigma2 I)^(1/2), sigma2 = mean of the rest."""
+    """Maximum-likelihood PPCA: W = U_q (Lambda_q - sigma2 I)^(1/2), sigma2 = mean of
+    the rest."""
     X = check_array("X", X, ndim=2)
     n, d = X.shape
     q = check_int("latent_dim", latent_dim, minimum=1)
     if q >= d:
-        raise ValueError(f"latent_dim must be smaller than the data dimension {d}, got {q}")
+        raise ValueError(f"latent_dim must be smaller than the data dimension {d}, "
+                         f"got {q}")
     mu = X.mean(axis=0)
     S = (X - mu).T @ (X - mu) / n                     # (d, d) sample covariance
     lam, U = np.linalg.eigh(S)
@@ -43,7 +45,8 @@ def fit_ppca(X, latent_dim: int = 2) -> PPCA:
 
 
 def encode(model: PPCA, X) -> tuple[np.ndarray, np.ndarray]:
-    """Exact posterior p(z | x) = N(M^-1 W^T (x - mu), sigma2 M^-1), M = W^T W + sigma2 I.
+    """Exact posterior p(z | x) = N(M^-1 W^T (x - mu), sigma2 M^-1), M = W^T W + sigma2
+    I.
 
     Returns the posterior means (n, q) and the shared covariance (q, q): the encoder
     outputs a distribution, not a point.

@@ -2,14 +2,14 @@
 
 Each ``Event`` has a kind (which lane of the timeline it is drawn in), a start year, an
 end year for spans (``None`` for a single dated item), a short label, and its source: a
-key of the book's ``references.bib``, where the entry carries the link. The chapter draws
-the figure from this table, and the tests check that every key exists, so a fact cannot
-enter the figure without a citation.
+key of the book's ``references.bib``, where the entry carries the link. The chapter
+draws the figure from this table, and the tests check that every key exists, so a fact
+cannot enter the figure without a citation.
 
 Dates are years, as the sources give them; where a span's end is a month within a year
-(Tesla, 2017 to July 2022) the year is used. The PhD runs to 2016, the date of the thesis
-(August 2016), so it overlaps OpenAI's founding in December 2015. A span that no source
-ends (Eureka Labs) is ``ongoing``; a move that only news reports date is labelled
+(Tesla, 2017 to July 2022) the year is used. The PhD runs to 2016, the date of the
+thesis (August 2016), so it overlaps OpenAI's founding in December 2015. A span that no
+source ends (Eureka Labs) is ``ongoing``; a move that only news reports date is labelled
 "(reported)".
 """
 from __future__ import annotations
@@ -29,8 +29,11 @@ class Event(NamedTuple):
 
     @property
     def years(self) -> str:
-        """'2017-2022' for a span, '2024-' for an ongoing one, '2015' for a dated item."""
-        return f"{self.start}-{self.end or ''}" if self.end or self.ongoing else str(self.start)
+        """'2017-2022' for a span, '2024-' for an ongoing one, '2015' for a dated
+        item."""
+        if self.end or self.ongoing:
+            return f"{self.start}-{self.end or ''}"
+        return str(self.start)
 
 
 EVENTS = (
@@ -42,7 +45,8 @@ EVENTS = (
     Event("position", 2017, 2022, "Tesla, Director of AI", "karpathy_homepage"),
     Event("position", 2023, 2024, "OpenAI", "karpathy_homepage"),
     Event("position", 2024, None, "Eureka Labs", "eurekalabs2024", ongoing=True),
-    Event("position", 2026, None, "Anthropic (reported, May 2026)", "aiwire2026karpathy"),
+    Event("position", 2026, None, "Anthropic (reported, May 2026)",
+          "aiwire2026karpathy"),
     # research papers he wrote or co-wrote
     Event("research", 2014, None, "video CNNs", "karpathy2014video"),
     Event("research", 2015, None, "captioning", "karpathy2015alignments"),
@@ -68,16 +72,20 @@ EVENTS = (
 
 
 def check_events(events=EVENTS) -> tuple[Event, ...]:
-    """Validate the table: known kinds, integer years, spans that end after they start."""
+    """Validate the table: known kinds, integer years, spans that end after they
+    start."""
     for event in events:
         if event.kind not in KINDS:
-            raise ValueError(f"{event.label!r}: kind {event.kind!r} is not one of {KINDS}")
+            raise ValueError(f"{event.label!r}: kind {event.kind!r} is not one of "
+                             f"{KINDS}")
         if not isinstance(event.start, int) or event.start < 1980:
-            raise ValueError(f"{event.label!r}: start must be a year, got {event.start!r}")
+            raise ValueError(f"{event.label!r}: start must be a year, "
+                             f"got {event.start!r}")
         if event.end is not None and event.end < event.start:
             raise ValueError(f"{event.label!r}: ends ({event.end}) before it starts")
         if event.ongoing and event.end is not None:
-            raise ValueError(f"{event.label!r}: an ongoing span has no end, got {event.end}")
+            raise ValueError(f"{event.label!r}: an ongoing span has no end, "
+                             f"got {event.end}")
         if not event.source:
             raise ValueError(f"{event.label!r} has no source")
     return tuple(events)
@@ -87,25 +95,30 @@ def events_of(kind: str, events=EVENTS) -> list[Event]:
     """The events drawn in one lane, in date order."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    return sorted((e for e in events if e.kind == kind), key=lambda e: (e.start, e.label))
+    return sorted((e for e in events if e.kind == kind),
+                  key=lambda e: (e.start, e.label))
 
 
 # Who wrote the papers that introduced the models of this book, and the GPT papers the
 # article credits to Karpathy: (bib key, short title, year, authors' family names). The
 # tests check these lists against references.bib.
 ORIGINS = (
-    ("elman1990finding", "Finding Structure in Time (the simple RNN)", 1990, ("Elman",)),
-    ("hochreiter1997lstm", "Long Short-Term Memory", 1997, ("Hochreiter", "Schmidhuber")),
+    ("elman1990finding", "Finding Structure in Time (the simple RNN)", 1990,
+     ("Elman",)),
+    ("hochreiter1997lstm", "Long Short-Term Memory", 1997,
+     ("Hochreiter", "Schmidhuber")),
     ("kingma2014vae", "Auto-Encoding Variational Bayes", 2014, ("Kingma", "Welling")),
-    ("rezende2014stochastic", "Stochastic Backpropagation ... in Deep Generative Models",
-     2014, ("Rezende", "Mohamed", "Wierstra")),
+    ("rezende2014stochastic",
+     "Stochastic Backpropagation ... in Deep Generative Models", 2014,
+     ("Rezende", "Mohamed", "Wierstra")),
     ("goodfellow2014gan", "Generative Adversarial Nets", 2014,
-     ("Goodfellow", "Pouget-Abadie", "Mirza", "Xu", "Warde-Farley", "Ozair", "Courville",
-      "Bengio")),
-    ("radford2018gpt", "GPT: Improving Language Understanding by Generative Pre-Training",
-     2018, ("Radford", "Narasimhan", "Salimans", "Sutskever")),
-    ("radford2019gpt2", "GPT-2: Language Models are Unsupervised Multitask Learners", 2019,
-     ("Radford", "Wu", "Child", "Luan", "Amodei", "Sutskever")),
+     ("Goodfellow", "Pouget-Abadie", "Mirza", "Xu", "Warde-Farley", "Ozair",
+      "Courville", "Bengio")),
+    ("radford2018gpt",
+     "GPT: Improving Language Understanding by Generative Pre-Training", 2018,
+     ("Radford", "Narasimhan", "Salimans", "Sutskever")),
+    ("radford2019gpt2", "GPT-2: Language Models are Unsupervised Multitask Learners",
+     2019, ("Radford", "Wu", "Child", "Luan", "Amodei", "Sutskever")),
     ("brown2020gpt3", "GPT-3: Language Models are Few-Shot Learners", 2020,
      ("Brown", "Mann", "Ryder", "Subbiah", "Kaplan", "Dhariwal", "Neelakantan", "Shyam",
       "Sastry", "Askell", "Agarwal", "Herbert-Voss", "Krueger", "Henighan", "Child",

@@ -1,8 +1,9 @@
-"""Seeding and device selection: the only functions that touch global state.
+"""Seeding and devices: ``set_seed`` is the only function that touches global state.
 
 Every notebook calls ``set_seed`` once and ``get_device`` once in its setup cell
 (the book's introduction explains why); everything else in the package takes an
-explicit keyword ``seed`` (or an ``rng``/``generator``) and follows its inputs' device.
+explicit keyword ``seed`` (or an ``rng``/``generator``) and follows its model's device
+(``device_of``, ``as_tensor_for``).
 """
 from __future__ import annotations
 
@@ -55,6 +56,23 @@ def seeded(seed: int):
         yield
 
 
+def device_of(model: torch.nn.Module) -> torch.device:
+    """The device of a model's parameters: where its inputs must go."""
+    return next(model.parameters()).device
+
+
+def as_tensor_for(model: torch.nn.Module, a, dtype: torch.dtype | None = None
+                  ) -> torch.Tensor:
+    """``a`` as a tensor on the model's device. Integers (labels, character ids) become
+    ``torch.long``, anything else the dtype of the model's parameters, unless ``dtype``
+    says otherwise."""
+    param = next(model.parameters())
+    a = a if isinstance(a, torch.Tensor) else torch.as_tensor(np.asarray(a))
+    if dtype is None:
+        dtype = torch.long if not a.is_floating_point() else param.dtype
+    return a.to(device=param.device, dtype=dtype)
+
+
 def get_device(prefer: str = "auto"):
     """Pick a torch device: CUDA if present, then Apple's MPS, then the CPU.
 
@@ -63,7 +81,8 @@ def get_device(prefer: str = "auto"):
     """
     prefer = check_choice("device", prefer, DEVICES)
     cuda = torch.cuda.is_available()
-    mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    mps = (getattr(torch.backends, "mps", None) is not None
+           and torch.backends.mps.is_available())
     if prefer == "auto":
         return torch.device("cuda" if cuda else "mps" if mps else "cpu")
     if (prefer == "cuda" and not cuda) or (prefer == "mps" and not mps):

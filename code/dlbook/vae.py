@@ -1,4 +1,5 @@
-"""The variational autoencoder, its forward pass and ELBO in NumPy and PyTorch (chapter 05).
+"""The variational autoencoder, its forward pass and ELBO in NumPy and PyTorch (chapter
+05).
 
 Model (Kingma & Welling 2014; Rezende et al. 2014): a prior z ~ N(0, I), a decoder
 p(x | z) (Bernoulli pixels with logits f(z), or Gaussian), and an encoder
@@ -12,18 +13,20 @@ and the KL in closed form (chapter 05, eqs. eq-elbo to eq-kl).
 Layers (both versions, the same arrays): encoder x -> h = act(W_enc x + b_enc) ->
 mu = W_mu h + b_mu, logvar = W_logvar h + b_logvar; decoder z -> act(W_dec z + b_dec)
 -> logits = W_out (.) + b_out. With ``variational=False`` the torch model is a plain
-autoencoder (z = mu, no KL), for comparison. Simplifications: one hidden layer each.
+autoencoder (z = mu, no KL), for comparison. The NumPy ``encode`` and ``decode`` keep
+what the backward pass needs in a ``cache``, as CS231n's layer functions do, so that
+``elbo_gradients`` runs the very forward pass the chapter prints. Simplifications: one
+hidden layer each.
 """
 from __future__ import annotations
 
 import numpy as np
 import torch
-from tqdm.auto import trange
 
 from ._checks import check_array, check_choice, check_float, check_int
 from .activations import ACTIVATIONS, TORCH_ACTIVATIONS, get_activation, sigmoid
-from .training import minibatches, update
-from .utils import torch_generator
+from .training import fit
+from .utils import as_tensor_for, seeded, torch_generator
 
 DECODERS = ("bernoulli", "gaussian")
 
@@ -55,7 +58,8 @@ def gaussian_log_likelihood(X, mean, var: float) -> np.ndarray:
 # --------------------------------------------------------------------- NumPy model
 def init_vae_params(input_size: int, hidden_size: int, latent_size: int, *,
                     rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Weights ~ N(0, 1 / fan_in), biases 0, in ``torch.nn.Linear``'s layout (out, in)."""
+    """Weights ~ N(0, 1 / fan_in), biases 0, in ``torch.nn.Linear``'s layout (out,
+    in)."""
     D = check_int("input_size", input_size, minimum=1)
     H = check_int("hidden_size", hidden_size, minimum=1)
     d_z = check_int("latent_size", latent_size, minimum=1)
@@ -68,19 +72,29 @@ def init_vae_params(input_size: int, hidden_size: int, latent_size: int, *,
     return params
 
 
-def encode(X, params, activation: str = "tanh") -> tuple[np.ndarray, np.ndarray]:
+def encode(X, params, activation: str = "tanh", cache: dict | None = None
+           ) -> tuple[np.ndarray, np.ndarray]:
     """The encoder: (mu, logvar), each (n, d_z). Linear outputs: a mean can be any real
     number, and a log-variance makes any positive variance reachable."""
     f, _ = ACTIVATIONS[activation]
-    h = f(X @ params["W_enc"].T + params["b_enc"])                 # (n, H)
-    mu = h @ params["W_mu"].T + params["b_mu"]
-    return mu, h @ params["W_logvar"].T + params["b_logvar"]
+    a_enc = X @ params["W_enc"].T + params["b_enc"]                # (n, H)
+    h_enc = f(a_enc)
+    mu = h_enc @ params["W_mu"].T + params["b_mu"]
+    logvar = h_enc @ params["W_logvar"].T + params["b_logvar"]
+    if cache is not None:                                      # for the backward pass
+        cache.update(a_enc=a_enc, h_enc=h_enc)
+    return mu, logvar
 
 
-def decode(Z, params, activation: str = "tanh") -> np.ndarray:
+def decode(Z, params, activation: str = "tanh", cache: dict | None = None
+           ) -> np.ndarray:
     """The decoder sees only z: logits (or Gaussian means) of p(x | z), (n, D)."""
     f, _ = ACTIVATIONS[activation]
-    return f(Z @ params["W_dec"].T + params["b_dec"]) @ params["W_out"].T + params["b_out"]
+    a_dec = Z @ params["W_dec"].T + params["b_dec"]                # (n, H)
+    h_dec = f(a_dec)
+    if cache is not None:
+        cache.update(a_dec=a_dec, h_dec=h_dec)
+    return h_dec @ params["W_out"].T + params["b_out"]
 
 
 def _check_elbo_inputs(X, params, eps, activation: str, decoder: str, var: float):
@@ -121,31 +135,28 @@ def _linear_backward(grads, name: str, d_out, inputs, params):
 
 def elbo_gradients(X, params, eps, activation: str = "tanh", beta: float = 1.0
                    ) -> tuple[float, dict[str, np.ndarray]]:
-    """Minus the mean one-sample ELBO (Bernoulli decoder) and its gradient with respect to
-    every weight, by hand (chapter 05): the reconstruction term's gradient flows back
-    through the decoder and z = mu + sigma * eps into the encoder; the KL term's
-    reaches mu and logvar directly. ``beta`` weights the KL term (1: the ELBO)."""
+    """Minus the mean one-sample ELBO (Bernoulli decoder) and its gradient with respect
+    to every weight, by hand (chapter 05): the reconstruction term's gradient flows back
+    through the decoder and z = mu + sigma * eps into the encoder; the KL term's reaches
+    mu and logvar directly. ``beta`` weights the KL term (1: the ELBO)."""
     X, eps = _check_elbo_inputs(X, params, eps, activation, "bernoulli", 1.0)
     check_float("beta", beta, minimum=0.0)
-    f, df = ACTIVATIONS[activation]
-    p, n = params, len(X)
-    a_enc = X @ p["W_enc"].T + p["b_enc"]                         # forward pass
-    h = f(a_enc)
-    mu, logvar = h @ p["W_mu"].T + p["b_mu"], h @ p["W_logvar"].T + p["b_logvar"]
-    sigma = np.exp(0.5 * logvar)
-    z = mu + sigma * eps
-    a_dec = z @ p["W_dec"].T + p["b_dec"]
-    logits = f(a_dec) @ p["W_out"].T + p["b_out"]
+    _, df = ACTIVATIONS[activation]
+    p, n, cache = params, len(X), {}
+    mu, logvar = encode(X, p, activation, cache)                   # the forward pass
+    z = reparameterize(mu, logvar, eps)
+    logits = decode(z, p, activation, cache)
     loss = np.mean(beta * gaussian_kl(mu, logvar) - bernoulli_log_likelihood(X, logits))
     grads = {}
     d_logits = (sigmoid(logits) - X) / n                          # -log p(x|z): p - x
-    d_dec = _linear_backward(grads, "out", d_logits, f(a_dec), p) * df(a_dec)
-    dz = _linear_backward(grads, "dec", d_dec, z, p)
+    d_h_dec = _linear_backward(grads, "out", d_logits, cache["h_dec"], p)
+    dz = _linear_backward(grads, "dec", d_h_dec * df(cache["a_dec"]), z, p)
     d_mu = dz + beta * mu / n                                     # reparam + KL
-    d_logvar = dz * eps * 0.5 * sigma + beta * 0.5 * (np.exp(logvar) - 1) / n
-    dh = (_linear_backward(grads, "mu", d_mu, h, p)
-          + _linear_backward(grads, "logvar", d_logvar, h, p))
-    _linear_backward(grads, "enc", dh * df(a_enc), X, p)
+    d_logvar = (dz * eps * 0.5 * np.exp(0.5 * logvar)
+                + beta * 0.5 * (np.exp(logvar) - 1) / n)
+    dh = (_linear_backward(grads, "mu", d_mu, cache["h_enc"], p)
+          + _linear_backward(grads, "logvar", d_logvar, cache["h_enc"], p))
+    _linear_backward(grads, "enc", dh * df(cache["a_enc"]), X, p)
     return float(loss), grads
 
 
@@ -165,19 +176,26 @@ def linear_gaussian_elbo(X, W, b, sigma2: float, m, S) -> np.ndarray:
 
 # --------------------------------------------------------------------- torch model
 class TorchVAE(torch.nn.Module):
-    """The same VAE in PyTorch; ``variational=False`` makes it a plain autoencoder."""
+    """The same VAE in PyTorch; ``variational=False`` makes it a plain autoencoder.
+
+    ``seed`` draws the initial weights and seeds the model's own generator of the noise
+    eps (on the CPU, so a seed gives the same noise on every device)."""
 
     def __init__(self, input_size: int, hidden_size: int, latent_size: int,
                  activation: str = "tanh", variational: bool = True,
-                 dtype: torch.dtype = torch.float32):
+                 dtype: torch.dtype = torch.float32, *, seed: int = 0):
         super().__init__()
-        self.f = TORCH_ACTIVATIONS[check_choice("activation", activation, ("tanh", "relu"))]
+        check_choice("activation", activation, ("tanh", "relu"))
+        self.f = TORCH_ACTIVATIONS[activation]
         self.activation, self.variational = activation, variational
-        shapes = {"enc": (input_size, hidden_size), "mu": (hidden_size, latent_size),
-                  "logvar": (hidden_size, latent_size), "dec": (latent_size, hidden_size),
-                  "out": (hidden_size, input_size)}
-        self.layers = torch.nn.ModuleDict({name: torch.nn.Linear(*shape, dtype=dtype)
-                                           for name, shape in shapes.items()})
+        D, H, d_z = input_size, hidden_size, latent_size
+        shapes = {"enc": (D, H), "mu": (H, d_z), "logvar": (H, d_z), "dec": (d_z, H),
+                  "out": (H, D)}
+        with seeded(seed):
+            self.layers = torch.nn.ModuleDict(
+                {name: torch.nn.Linear(*shape, dtype=dtype)
+                 for name, shape in shapes.items()})
+        self.noise = torch_generator(seed)
 
     @classmethod
     def from_numpy(cls, params: dict[str, np.ndarray], activation: str = "tanh"
@@ -200,12 +218,13 @@ class TorchVAE(torch.nn.Module):
 
     def terms(self, X: torch.Tensor, eps: torch.Tensor | None = None):
         """One reparameterised pass: the logits of p(x | z) and, per row, the
-        reconstruction log-likelihood and the KL. A plain autoencoder decodes z = mu
-        and has KL = 0."""
+        reconstruction log-likelihood and the KL. Without ``eps`` the noise comes from
+        the model's generator. A plain autoencoder decodes z = mu and has KL = 0."""
         mu, logvar = self.encode(X)                                # (n, d_z) each
         if self.variational:
-            eps = torch.randn_like(mu) if eps is None else eps
-            z = mu + torch.exp(0.5 * logvar) * eps                 # eq-reparam
+            if eps is None:
+                eps = torch.randn(mu.shape, generator=self.noise, dtype=mu.dtype)
+            z = mu + torch.exp(0.5 * logvar) * eps.to(mu.device)   # eq-reparam
             kl = 0.5 * (logvar.exp() + mu**2 - 1.0 - logvar).sum(dim=1)   # eq-kl
         else:
             z, kl = mu, torch.zeros(len(X), dtype=X.dtype, device=X.device)
@@ -222,35 +241,28 @@ class TorchVAE(torch.nn.Module):
     def forward(self, X: torch.Tensor, eps: torch.Tensor | None = None):
         """The book's interface, ``(output, loss)``: the logits of the reconstruction
         and minus the mean ELBO. A VAE's target is its input, so there is no ``y``."""
-        assert X.ndim == 2 and X.shape[1] == self.layers["enc"].in_features, f"X: {X.shape}"
+        D = self.layers["enc"].in_features
+        assert X.ndim == 2 and X.shape[1] == D, f"X: {tuple(X.shape)}"
         logits, recon, kl = self.terms(X, eps)
         return logits, (kl - recon).mean()
 
 
-def train_vae(model: TorchVAE, X, *, epochs: int, batch_size: int = 64, lr: float = 1e-3,
-              seed: int = 0, progress: bool = False) -> list[dict[str, float]]:
-    """Adam on minus the ELBO (mean over the batch); per epoch, the mean reconstruction
-    log-likelihood and KL, in nats per image.
-
-    The loop calls ``elbo`` rather than ``forward`` because it records the ELBO's two
-    terms, not only their difference.
-    """
-    epochs = check_int("epochs", epochs, minimum=1)
-    lr = check_float("lr", lr, minimum=0.0, strict=True)
-    batch_size = check_int("batch_size", batch_size, minimum=1)
-    param = next(model.parameters())
-    X = torch.as_tensor(check_array("X", X, ndim=2), dtype=param.dtype, device=param.device)
-    generator = torch_generator(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+def train_vae(model: TorchVAE, X, *, epochs: int, batch_size: int = 64,
+              lr: float = 1e-3, seed: int = 0, progress: bool = False
+              ) -> list[dict[str, float]]:
+    """Adam on minus the ELBO (``training.fit``, which calls ``forward``); after every
+    epoch, the ELBO's two terms on the training set, in nats per image: the mean
+    reconstruction log-likelihood and the mean KL. ``seed`` orders the batches."""
+    X = as_tensor_for(model, check_array("X", X, ndim=2))
     history = []
-    for _ in trange(epochs, desc="epochs", disable=not progress):
-        sums = {"recon": 0.0, "kl": 0.0}
-        for idx in minibatches(len(X), batch_size, generator, X.device):
-            value, recon, kl = model.elbo(X[idx])
-            update(opt, -value.mean())
-            sums["recon"] += recon.sum().item()
-            sums["kl"] += kl.sum().item()
-        history.append({k: v / len(X) for k, v in sums.items()})
+
+    @torch.no_grad()
+    def record(epoch: int, model: TorchVAE) -> None:
+        _, recon, kl = model.elbo(X)
+        history.append({"recon": recon.mean().item(), "kl": kl.mean().item()})
+
+    fit(model, X, epochs=epochs, lr=lr, batch_size=batch_size, optimizer="adam",
+        seed=seed, callback=record, progress=progress)
     return history
 
 
@@ -258,12 +270,11 @@ def train_vae(model: TorchVAE, X, *, epochs: int, batch_size: int = 64, lr: floa
 def heldout_elbo(model: TorchVAE, X, *, n_samples: int = 10, seed: int = 0) -> float:
     """Mean ELBO per image on held-out data, averaging ``n_samples`` draws of eps."""
     n_samples = check_int("n_samples", n_samples, minimum=1)
-    param = next(model.parameters())
-    X = torch.as_tensor(np.asarray(X), dtype=param.dtype, device=param.device)
-    generator = torch_generator(seed)                        # the same eps on any device
+    X = as_tensor_for(model, check_array("X", X, ndim=2))
+    generator = torch_generator(seed)                    # the same eps on any device
     total = 0.0
     for _ in range(n_samples):
         eps = torch.randn(len(X), model.layers["mu"].out_features, generator=generator,
-                          dtype=param.dtype).to(param.device)
+                          dtype=X.dtype)
         total += model.elbo(X, eps)[0].mean().item()
     return total / n_samples

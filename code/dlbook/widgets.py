@@ -27,9 +27,15 @@ from IPython.display import HTML, display
 from . import mlp
 from .activations import ACTIVATIONS
 from .gan import gaussian_pdf, jensen_shannon, optimal_discriminator, value_function
-from .plotting import (plot_decision_boundary, plot_gan_densities, plot_neuron,
-                       probability_grid)
+from .plotting import (
+    plot_decision_boundary,
+    plot_gan_densities,
+    plot_gradient_flow,
+    plot_neuron,
+    probability_grid,
+)
 
+STYLE = {"description_width": "initial"}   # labels as wide as their text
 
 
 def show_figure(fig, alt: str) -> None:
@@ -83,24 +89,31 @@ def precomputed(controls: dict[str, widgets.Widget], draw) -> widgets.Widget:
     return level(0, {})
 
 
+def switched(controls: dict[str, widgets.Widget], draw) -> widgets.Widget:
+    """The controls in a row above their ``precomputed`` outputs."""
+    return widgets.VBox([widgets.HBox(list(controls.values())),
+                         precomputed(controls, draw)])
+
+
 def neuron_explorer(w1: float = 1.0, w2: float = -0.5, b: float = 0.0,
                     activation: str = "sigmoid") -> widgets.Widget:
     """Sliders for a neuron's two weights and bias, and a menu for its activation."""
-    style = {"description_width": "initial"}
+    def slider(value, label):
+        return widgets.FloatSlider(value=value, min=-3, max=3, step=0.1,
+                                   description=label, style=STYLE)
+
     controls = {
-        "w1": widgets.FloatSlider(value=w1, min=-3, max=3, step=0.1, description="w₁", style=style),
-        "w2": widgets.FloatSlider(value=w2, min=-3, max=3, step=0.1, description="w₂", style=style),
-        "b": widgets.FloatSlider(value=b, min=-3, max=3, step=0.1, description="bias b",
-                                 style=style),
+        "w1": slider(w1, "w₁"), "w2": slider(w2, "w₂"), "b": slider(b, "bias b"),
         "activation": widgets.Dropdown(options=list(ACTIVATIONS), value=activation,
-                                       description="activation", style=style),
+                                       description="activation", style=STYLE),
     }
 
     def draw(w1, w2, b, activation):
         fig, ax = plt.subplots(figsize=(4.6, 3.6))
         plot_neuron(np.array([w1, w2]), b, activation, ax=ax)
         show_figure(fig, f"Output of a {activation} neuron with weights w1 = {w1:.1f}, "
-                    f"w2 = {w2:.1f} and bias {b:.1f}, as a colour map over the input plane.")
+                    f"w2 = {w2:.1f} and bias {b:.1f}, as a colour map over the input "
+                    "plane.")
 
     out = widgets.interactive_output(draw, controls)
     return needs_kernel(widgets.HBox([widgets.VBox(list(controls.values())), out]))
@@ -111,15 +124,14 @@ def gan_explorer(data_mean: float = 2.0, data_std: float = 0.5) -> widgets.Widge
     x = np.linspace(-8, 8, 3201)  # wide enough that every density integrates to 1
     dx = x[1] - x[0]
     p_data = gaussian_pdf(x, data_mean, data_std)
-    style = {"description_width": "initial"}
     # lists, so that every figure is drawn once and the static book can switch between
     # them; they include the data's own N(2, 0.5^2), where V reaches -log 4
     controls = {
         "mean": widgets.SelectionSlider(options=[-1.0, 0.0, 1.0, 1.5, 2.0, 2.5, 3.0],
                                         value=-1.0, description="generator mean",
-                                        style=style),
+                                        style=STYLE),
         "std": widgets.SelectionSlider(options=[0.25, 0.5, 0.8, 1.0, 1.5], value=1.0,
-                                       description="generator std", style=style),
+                                       description="generator std", style=STYLE),
     }
 
     def draw(mean, std):
@@ -129,13 +141,13 @@ def gan_explorer(data_mean: float = 2.0, data_std: float = 0.5) -> widgets.Widge
         plot_gan_densities(x, p_data, p_g, D, ax=ax)
         ax.set_xlim(-4, 6)
         V, js = value_function(D, p_data, p_g, dx), jensen_shannon(p_data, p_g, dx)
-        ax.set_title(f"V(D*, G) = {V:.3f}   (-log 4 = {-np.log(4):.3f}),   JS = {js:.3f}",
-                     fontsize=9)
-        show_figure(fig, f"Data density N({data_mean}, {data_std}^2), generator density "
-                    f"N({mean:.1f}, {std:.2f}^2) and the optimal discriminator between them; "
-                    f"V(D*, G) = {V:.3f} and JS = {js:.3f}.")
+        ax.set_title(f"V(D*, G) = {V:.3f}   (-log 4 = {-np.log(4):.3f}),   "
+                     f"JS = {js:.3f}", fontsize=9)
+        show_figure(fig, f"Data density N({data_mean}, {data_std}^2), generator "
+                    f"density N({mean:.1f}, {std:.2f}^2) and the optimal discriminator "
+                    f"between them; V(D*, G) = {V:.3f} and JS = {js:.3f}.")
 
-    return widgets.VBox([widgets.HBox(list(controls.values())), precomputed(controls, draw)])
+    return switched(controls, draw)
 
 
 def mlp_playground(X, y, X_test, y_test, epochs: int = 60, batch_size: int = 32,
@@ -145,17 +157,17 @@ def mlp_playground(X, y, X_test, y_test, epochs: int = 60, batch_size: int = 32,
     Sliders act on release, so each change costs one training run (well under 2 s on
     a 2-core CPU for the default 400 points; see benchmarks/mlp.py).
     """
-    style = {"description_width": "initial"}
     controls = {
-        "activation": widgets.Dropdown(options=["tanh", "relu", "sigmoid"], value="tanh",
-                                       description="activation", style=style),
+        "activation": widgets.Dropdown(options=["tanh", "relu", "sigmoid"],
+                                       value="tanh", description="activation",
+                                       style=STYLE),
         "width": widgets.SelectionSlider(options=[2, 4, 8, 16, 32], value=8,
-                                         description="units per layer", style=style,
+                                         description="units per layer", style=STYLE,
                                          continuous_update=False),
         "depth": widgets.IntSlider(value=1, min=1, max=4, description="hidden layers",
-                                   style=style, continuous_update=False),
+                                   style=STYLE, continuous_update=False),
         "lr": widgets.FloatLogSlider(value=0.1, base=10, min=-3, max=1.0, step=0.25,
-                                     description="learning rate", style=style,
+                                     description="learning rate", style=STYLE,
                                      continuous_update=False),
     }
 
@@ -165,18 +177,19 @@ def mlp_playground(X, y, X_test, y_test, epochs: int = 60, batch_size: int = 32,
         losses = mlp.train(model, X, y, lr=lr, epochs=epochs, batch_size=batch_size,
                            seed=seed)
         seconds = time.perf_counter() - start
+        accuracy = mlp.accuracy(model, X_test, y_test)
         fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(8.4, 3.3))
         grid = probability_grid(lambda P: model.predict_proba(P)[:, 1])
         plot_decision_boundary(grid, X, y, ax=ax0)
-        ax0.set_title(f"test accuracy {mlp.accuracy(model, X_test, y_test):.1%}", fontsize=10)
+        ax0.set_title(f"test accuracy {accuracy:.1%}", fontsize=10)
         ax1.plot(range(1, epochs + 1), losses)
         ax1.set(xlabel="epoch", ylabel="training loss", yscale="log",
                 title=f"trained in {seconds:.2f} s")
         fig.tight_layout()
-        accuracy = mlp.accuracy(model, X_test, y_test)
-        show_figure(fig, f"Decision boundary of a network with {depth} hidden layer(s) of "
-                    f"{width} {activation} units trained at learning rate {lr:.3g} "
-                    f"(test accuracy {accuracy:.1%}), and its training loss per epoch.")
+        show_figure(fig, f"Decision boundary of a network with {depth} hidden layer(s) "
+                    f"of {width} {activation} units trained at learning rate {lr:.3g} "
+                    f"(test accuracy {accuracy:.1%}), and its training loss per "
+                    "epoch.")
 
     out = widgets.interactive_output(draw, controls)
     return needs_kernel(widgets.VBox([widgets.HBox(list(controls.values())[:2]),
@@ -185,7 +198,8 @@ def mlp_playground(X, y, X_test, y_test, epochs: int = 60, batch_size: int = 32,
 
 def gradient_flow_explorer(hidden_size: int = 64, steps: int = 60,
                            seed: int = 0) -> widgets.Widget:
-    """Vary the recurrent weights' scale and the activation; watch ||dJ/dh_t|| decay or grow.
+    """Vary the recurrent weights' scale and the activation; watch ||dJ/dh_t|| decay or
+    grow.
 
     The weights are W_hh ~ N(0, scale^2 / H), so ``scale`` is about the spectral
     radius of W_hh; the inputs are random, the loss reads only the last state.
@@ -193,31 +207,29 @@ def gradient_flow_explorer(hidden_size: int = 64, steps: int = 60,
     from .rnn import hidden_gradient_norms, init_rnn_params
 
     X = np.random.default_rng(seed).standard_normal((steps, 16, 4))
-    style = {"description_width": "initial"}
     # a list, not a continuous range, so that every figure is drawn once and the static
     # book can switch between them; denser near 1 and sqrt(2), where the behaviour turns
     scales = [0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.4, 1.6, 2.0, 3.0]
     controls = {
         "scale": widgets.SelectionSlider(options=scales, value=1.0,
-                                         description="scale of W_hh", style=style),
+                                         description="scale of W_hh", style=STYLE),
         "activation": widgets.Dropdown(options=["tanh", "relu"], value="tanh",
-                                       description="activation", style=style),
+                                       description="activation", style=STYLE),
     }
 
     def draw(scale, activation):
-        params = init_rnn_params(4, hidden_size, rng=np.random.default_rng(seed), scale=scale)
+        params = init_rnn_params(4, hidden_size, rng=np.random.default_rng(seed),
+                                 scale=scale)
         norms = hidden_gradient_norms(X, params, activation)
         fig, ax = plt.subplots(figsize=(6.4, 3.4), dpi=72)
-        ax.semilogy(norms)
-        ax.axhline(1.0, color="gray", lw=0.6)
-        ax.set(xlabel="steps back in time, T - t", ylabel="‖dJ/dh_t‖",
-               ylim=(1e-12, 1e12), title=f"after {steps - 1} steps: "
-               f"{norms[-1]:.1e} of the signal is left")
+        plot_gradient_flow({f"{activation}, scale {scale:g}": norms}, ax=ax)
+        ax.set(ylim=(1e-12, 1e12),
+               title=f"after {steps - 1} steps: {norms[-1]:.1e} of the signal is left")
         show_figure(fig, f"Gradient norm against steps back in time for W_hh scale "
                     f"{scale:.2f} and {activation}: after {steps - 1} steps "
                     f"{norms[-1]:.1e} is left.")
 
-    return widgets.VBox([widgets.HBox(list(controls.values())), precomputed(controls, draw)])
+    return switched(controls, draw)
 
 
 def latent_explorer(decode, codes, labels, shape=(8, 8), lim: float = 3.0,
@@ -231,28 +243,28 @@ def latent_explorer(decode, codes, labels, shape=(8, 8), lim: float = 3.0,
     between them too (81 small figures, not 81 copies of the map).
     """
     grid = [round(float(v), 2) for v in np.linspace(-lim, lim, steps)]
-    style = {"description_width": "initial"}
     controls = {name: widgets.SelectionSlider(options=grid, value=grid[steps // 2],
-                                              description=name, style=style)
+                                              description=name, style=STYLE)
                 for name in ("z₁", "z₂")}
     points = np.array([[z1, z2] for z1 in grid for z2 in grid])
     images = decode(points)
 
     def plane(ax, title: str):
         ax.scatter(points[:, 0], points[:, 1], marker="+", s=12, c="0.75", lw=0.8)
-        ax.set(xlim=(-lim * 1.1, lim * 1.1), ylim=(-lim * 1.1, lim * 1.1), aspect="equal",
-               xlabel="$z_1$", ylabel="$z_2$")
+        ax.set(xlim=(-lim * 1.1, lim * 1.1), ylim=(-lim * 1.1, lim * 1.1),
+               aspect="equal", xlabel="$z_1$", ylabel="$z_2$")
         ax.set_title(title, fontsize=10)
 
     latent_map = widgets.Output()
     with latent_map:
         fig, ax = plt.subplots(figsize=(4.0, 3.4), dpi=72)
-        dots = ax.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=6, alpha=0.6,
-                          vmin=-0.5, vmax=9.5)
+        dots = ax.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=6,
+                          alpha=0.6, vmin=-0.5, vmax=9.5)
         fig.colorbar(dots, ax=ax, ticks=range(10), label="digit", shrink=0.85)
         plane(ax, "latent plane (test digits)")
-        show_figure(fig, "The encoded test digits in the latent plane, coloured by digit, "
-                    f"with the {steps} by {steps} points the sliders choose from.")
+        show_figure(fig, "The encoded test digits in the latent plane, coloured by "
+                    f"digit, with the {steps} by {steps} points the sliders choose "
+                    "from.")
 
     def draw(**z):
         i = grid.index(z["z₁"]) * steps + grid.index(z["z₂"])
@@ -262,31 +274,33 @@ def latent_explorer(decode, codes, labels, shape=(8, 8), lim: float = 3.0,
         ax1.imshow(images[i].reshape(shape), cmap="gray_r", vmin=0, vmax=1)
         ax1.set_title("decoded", fontsize=10)
         ax1.axis("off")
-        show_figure(fig, f"A star at z = ({z['z₁']:g}, {z['z₂']:g}) in the latent plane, "
-                    f"and the {shape[0]} by {shape[1]} image the decoder draws for it.")
+        show_figure(fig, f"A star at z = ({z['z₁']:g}, {z['z₂']:g}) in the latent "
+                    f"plane, and the {shape[0]} by {shape[1]} image the decoder draws "
+                    "for it.")
 
     return widgets.VBox([widgets.HBox(list(controls.values())),
                          widgets.HBox([latent_map, precomputed(controls, draw)])])
 
 
-def temperature_sampler(sample, prime: str = "ROMEO:", length: int = 300) -> widgets.Widget:
-    """A temperature slider and a seed; ``sample(prime, length, temperature, seed)`` -> text.
+def temperature_sampler(sample, prime: str = "ROMEO:", length: int = 300
+                        ) -> widgets.Widget:
+    """A temperature slider and a seed, for ``sample(prime, length, temperature,
+    seed)``, which returns text.
 
     Every sample is drawn when the widget is built (9 temperatures x 5 seeds), so the
     static book switches between them too."""
-    style = {"description_width": "initial"}
     controls = {
         "temperature": widgets.SelectionSlider(
             options=[0.1, 0.3, 0.5, 0.7, 0.8, 1.0, 1.2, 1.5, 2.0], value=0.8,
-            description="temperature", style=style),
-        "seed": widgets.SelectionSlider(options=list(range(5)), value=0, description="seed",
-                                        style=style),
+            description="temperature", style=STYLE),
+        "seed": widgets.SelectionSlider(options=list(range(5)), value=0,
+                                        description="seed", style=STYLE),
     }
 
     def draw(temperature, seed):
         print(sample(prime, length, temperature, seed))
 
-    return widgets.VBox([widgets.HBox(list(controls.values())), precomputed(controls, draw)])
+    return switched(controls, draw)
 
 
 def gan_ring_trainer(steps: int = 1000, batch_size: int = 256,
@@ -294,20 +308,22 @@ def gan_ring_trainer(steps: int = 1000, batch_size: int = 256,
     """Train a GAN on the 8-Gaussian ring (the recipe's players, packing and decay, but
     a short run) with your choice of learning rates, updates per player and latent;
     see the samples, the metrics and both losses."""
-    from .gan_training import GANConfig, ring_metrics, train_gan
+    from .gan_torch import GANConfig, ring_metrics, train_gan
     from .plotting import plot_ring_samples
 
-    style = {"description_width": "initial"}
     rates = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3]
     controls = {
-        "lr_g": widgets.SelectionSlider(options=rates, value=1e-3, description="lr of G",
-                                        style=style, continuous_update=False),
-        "lr_d": widgets.SelectionSlider(options=rates, value=1e-3, description="lr of D",
-                                        style=style, continuous_update=False),
-        "d_steps": widgets.IntSlider(value=1, min=1, max=5, description="D steps per G step",
-                                     style=style, continuous_update=False),
+        "lr_g": widgets.SelectionSlider(options=rates, value=1e-3,
+                                        description="lr of G", style=STYLE,
+                                        continuous_update=False),
+        "lr_d": widgets.SelectionSlider(options=rates, value=1e-3,
+                                        description="lr of D", style=STYLE,
+                                        continuous_update=False),
+        "d_steps": widgets.IntSlider(value=1, min=1, max=5,
+                                     description="D steps per G step", style=STYLE,
+                                     continuous_update=False),
         "latent": widgets.Dropdown(options=["gaussian", "mixture"], value="gaussian",
-                                   description="latent", style=style),
+                                   description="latent", style=STYLE),
     }
 
     def draw(lr_g, lr_d, d_steps, latent):
@@ -319,8 +335,8 @@ def gan_ring_trainer(steps: int = 1000, batch_size: int = 256,
         m = ring_metrics(run.sample(2500))
         fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(7.6, 3.4),
                                        gridspec_kw={"width_ratios": [1, 1.3]})
-        plot_ring_samples(run.sample(1000), ax=ax0,
-                          title=f"{m['modes']}/8 modes, {m['high_quality']:.0%} high quality")
+        quality = f"{m['modes']}/8 modes, {m['high_quality']:.0%} high quality"
+        plot_ring_samples(run.sample(1000), ax=ax0, title=quality)
         ax1.plot(run.losses[:, 0], lw=0.6, label="$L_D$")
         ax1.plot(run.losses[:, 1], lw=0.6, label="$L_G$")
         ax1.axhline(np.log(4), color="gray", ls=":", lw=1, label="log 4")
@@ -328,10 +344,11 @@ def gan_ring_trainer(steps: int = 1000, batch_size: int = 256,
                 title=f"{steps} steps in {seconds:.1f} s")
         ax1.legend(fontsize=8)
         fig.tight_layout()
-        show_figure(fig, f"Samples of a GAN on the ring of eight Gaussians after {steps} "
-                    f"steps ({latent} latent, learning rates {lr_g:g} and {lr_d:g}, "
-                    f"{d_steps} discriminator step(s) per generator step): {m['modes']} of 8 "
-                    f"modes, {m['high_quality']:.0%} high quality; and both losses.")
+        show_figure(fig, f"Samples of a GAN on the ring of eight Gaussians after "
+                    f"{steps} steps ({latent} latent, learning rates {lr_g:g} and "
+                    f"{lr_d:g}, {d_steps} discriminator step(s) per generator step): "
+                    f"{m['modes']} of 8 modes, {m['high_quality']:.0%} high quality; "
+                    "and both losses.")
 
     out = widgets.interactive_output(draw, controls)
     return needs_kernel(widgets.VBox([widgets.HBox(list(controls.values())[:2]),

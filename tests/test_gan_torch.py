@@ -3,9 +3,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from dlbook import data, gan_training
-from dlbook.gan_training import GANConfig, ring_metrics
-
+from dlbook import data, gan_torch
+from dlbook.gan_torch import GANConfig, ring_metrics
 
 
 # ------------------------------------------------------------------------ metrics
@@ -63,7 +62,7 @@ def test_config_checks_and_latent_shapes():
         GANConfig(lr_d=0.0)
     import torch
     c = GANConfig(n_components=16, noise_dim=2, noise_std=0.1)
-    z = gan_training.LatentSampler(c, torch.Generator().manual_seed(0))(4000)
+    z = gan_torch.LatentSampler(c, torch.Generator().manual_seed(0))(4000)
     assert z.shape == (4000, c.latent_dim) == (4000, 18)
     assert (z[:, :16].sum(1) == 1).all() and set(z[:, :16].unique().tolist()) == {0.0, 1.0}
     assert z[:, 16:].std().item() == pytest.approx(0.1, rel=0.05)
@@ -71,20 +70,20 @@ def test_config_checks_and_latent_shapes():
 
 
 def test_grid_benchmark_and_its_scale():
-    centres, std = gan_training.BENCHMARKS["grid"]
+    centres, std = gan_torch.BENCHMARKS["grid"]
     assert centres.shape == (25, 2) and std == 0.05
     assert sorted(set(centres[:, 0])) == [-4, -2, 0, 2, 4]
     assert len(np.unique(centres, axis=0)) == 25
     # the pooled per-coordinate standard deviation of samples from each mixture
     for name, expected in [("ring", np.sqrt(0.5 + 0.01 ** 2)), ("grid", np.sqrt(8 + 0.05 ** 2))]:
-        assert gan_training.mixture_scale(*gan_training.BENCHMARKS[name]) == \
+        assert gan_torch.mixture_scale(*gan_torch.BENCHMARKS[name]) == \
             pytest.approx(expected)
     X = centres[np.arange(20000) % 25] + std * np.random.default_rng(0).standard_normal((20000, 2))
     assert X.std(axis=0).mean() == pytest.approx(np.sqrt(8.0025), rel=0.01)
-    m = gan_training.mode_metrics(X, "grid")
+    m = gan_torch.mode_metrics(X, "grid")
     assert m["modes"] == 25 and m["high_quality"] == pytest.approx(1 - np.exp(-4.5), abs=0.003)
     with pytest.raises(ValueError, match="unknown benchmark"):
-        gan_training.mode_metrics(X, "spiral")
+        gan_torch.mode_metrics(X, "spiral")
 
 
 def test_critic_loss_of_a_linear_critic():
@@ -99,11 +98,11 @@ def test_critic_loss_of_a_linear_critic():
 
     real, fake = torch.randn(64, 2), torch.randn(64, 2) + 1
     expected = (fake.mean(0) - real.mean(0)) @ w[:, 0] + 0.1 * (5 - 1) ** 2
-    assert gan_training.critic_loss(critic, real, fake, gp_weight=0.1).item() == \
+    assert gan_torch.critic_loss(critic, real, fake, gp_weight=0.1).item() == \
         pytest.approx(expected.item(), rel=1e-5)
     # packed in pairs, the gradient has 4 entries (3, 4, 3, 4): norm sqrt(50)
     w = torch.tensor([[3.0], [4.0], [3.0], [4.0]])
-    loss = gan_training.critic_loss(critic, real, fake, pack=2, gp_weight=1.0)
+    loss = gan_torch.critic_loss(critic, real, fake, pack=2, gp_weight=1.0)
     assert loss.item() == pytest.approx(
         ((fake - real).reshape(-1, 4).mean(0) @ w[:, 0]).item() + (np.sqrt(50) - 1) ** 2,
         rel=1e-5)
@@ -114,24 +113,24 @@ def test_wgan_gp_trains_on_the_grid_and_rescales_its_players():
 
     config = GANConfig(objective="wgan-gp", latent="gaussian", pack=1, d_steps=2,
                        steps=30, batch_size=32, hidden=16)
-    run = gan_training.train_gan(config, data="grid", seed=0, snapshot_every=10,
+    run = gan_torch.train_gan(config, data="grid", seed=0, snapshot_every=10,
                                  n_snapshot=50)
     assert np.isfinite(run.losses).all()
     scale = np.sqrt(8.0025)
     assert run.generator[-1].factor.item() == pytest.approx(scale)
     assert run.discriminator[0].factor.item() == pytest.approx(1 / scale)
-    history = gan_training.quality_history(run, "grid")
+    history = gan_torch.quality_history(run, "grid")
     assert history["step"] == [10, 20, 30]
     assert history["loss_d"][0] == pytest.approx(run.losses[0:10, 0].mean(), abs=1e-4)
-    again = gan_training.train_gan(config, data="grid", seed=0, snapshot_every=10,
+    again = gan_torch.train_gan(config, data="grid", seed=0, snapshot_every=10,
                                    n_snapshot=50)
     assert np.array_equal(again.losses, run.losses)       # the penalty's draws are seeded
     again.snapshots = again.snapshots[:1]
-    plain = gan_training.train_gan(replace(config, standardise=False), data="grid", seed=0)
+    plain = gan_torch.train_gan(replace(config, standardise=False), data="grid", seed=0)
     assert isinstance(plain.generator, torch.nn.Sequential) and \
-        not isinstance(plain.generator[-1], gan_training.Rescale)
+        not isinstance(plain.generator[-1], gan_torch.Rescale)
     with pytest.raises(ValueError, match="fewer than 2 snapshots"):
-        gan_training.quality_history(again, "grid")
+        gan_torch.quality_history(again, "grid")
     with pytest.raises(ValueError, match="unknown objective"):
         GANConfig(objective="hinge")
 
@@ -147,11 +146,11 @@ def test_losses_against_an_undecided_discriminator():
         return torch.zeros(len(x), 1)
 
     real, fake = torch.randn(8, 2), torch.randn(8, 2)
-    assert gan_training.discriminator_loss(undecided, real, fake, pack=2).item() == \
+    assert gan_torch.discriminator_loss(undecided, real, fake, pack=2).item() == \
         pytest.approx(2 * np.log(2))
-    assert gan_training.generator_loss(undecided, fake, pack=2).item() == \
+    assert gan_torch.generator_loss(undecided, fake, pack=2).item() == \
         pytest.approx(np.log(2))
-    assert gan_training.generator_loss(undecided, fake, pack=2, kind="saturating").item() == \
+    assert gan_torch.generator_loss(undecided, fake, pack=2, kind="saturating").item() == \
         pytest.approx(-np.log(2))
 
 
@@ -162,15 +161,15 @@ def test_a_run_depends_on_its_seed_only_and_leaves_torch_global_generator_alone(
     torch.manual_seed(7)
     expected_next = torch.rand(2)
     torch.manual_seed(7)
-    first = gan_training.train_gan(config, seed=3)
+    first = gan_torch.train_gan(config, seed=3)
     assert torch.equal(torch.rand(2), expected_next)
     torch.manual_seed(99)                               # another global state: same run
-    assert np.array_equal(gan_training.train_gan(config, seed=3).losses, first.losses)
-    assert not np.array_equal(gan_training.train_gan(config, seed=4).losses, first.losses)
+    assert np.array_equal(gan_torch.train_gan(config, seed=3).losses, first.losses)
+    assert not np.array_equal(gan_torch.train_gan(config, seed=4).losses, first.losses)
 
 
 def test_ring_training_records_snapshots_and_losses():
-    run = gan_training.train_gan(GANConfig(steps=60, batch_size=32, hidden=16), seed=0,
+    run = gan_torch.train_gan(GANConfig(steps=60, batch_size=32, hidden=16), seed=0,
                                  snapshot_every=20, n_snapshot=100)
     assert [s for s, _ in run.snapshots] == [0, 20, 40, 60]
     assert run.snapshots[0][1].shape == (100, 2)
@@ -186,48 +185,48 @@ def test_gan_moves_its_samples_onto_the_data(seed):
     X = target + 0.05 * np.random.default_rng(seed).standard_normal((1000, 2))
     config = GANConfig(steps=300, batch_size=64, hidden=32, pack=1, latent="gaussian",
                        lr_g=2e-3, lr_d=2e-3)
-    untrained = gan_training.train_gan(replace(config, lr_g=1e-12, lr_d=1e-12), data=X,
+    untrained = gan_torch.train_gan(replace(config, lr_g=1e-12, lr_d=1e-12), data=X,
                                        seed=seed)
-    trained = gan_training.train_gan(config, data=X, seed=seed)
+    trained = gan_torch.train_gan(config, data=X, seed=seed)
     assert np.abs(untrained.sample(2000).mean(0) - target).max() > 0.15
     assert np.abs(trained.sample(2000).mean(0) - target).max() < 0.1
 
 
 def test_gan_on_an_array_outputs_in_the_unit_interval():
     X = np.random.default_rng(0).random((50, 6))
-    run = gan_training.train_gan(GANConfig(steps=20, batch_size=16, latent="gaussian",
+    run = gan_torch.train_gan(GANConfig(steps=20, batch_size=16, latent="gaussian",
                                            pack=1, hidden=16), data=X)
     S = run.sample(30)
     assert S.shape == (30, 6) and (S > 0).all() and (S < 1).all()
     with pytest.raises(ValueError, match=r"data must lie in \[0, 1\]"):
-        gan_training.train_gan(GANConfig(steps=1), data=X * 16)
+        gan_torch.train_gan(GANConfig(steps=1), data=X * 16)
     with pytest.raises(TypeError, match="config must be a GANConfig"):
-        gan_training.train_gan({"steps": 10})
+        gan_torch.train_gan({"steps": 10})
 
 
 def test_saved_benchmark_figures_match_the_tables():
     """The chapter's tables are read from this file: it must cover the current rows."""
-    figures = gan_training.benchmark_figures()
-    for benchmark in gan_training.BENCHMARKS:
+    figures = gan_torch.benchmark_figures()
+    for benchmark in gan_torch.BENCHMARKS:
         rows = figures[benchmark]
-        assert list(rows["ablation"]) == list(gan_training.ABLATION[benchmark])
-        for name in gan_training.COMPARISON:
+        assert list(rows["ablation"]) == list(gan_torch.ABLATION[benchmark])
+        for name in gan_torch.COMPARISON:
             assert len(rows[name]["runs"]) == 5
             assert rows[name]["mean_modes"] == np.mean([r["modes"] for r in rows[name]["runs"]])
             history = rows[name]["runs"][0]["history"]
-            assert history["step"][-1] == gan_training.COMPARISON[name].steps
+            assert history["step"][-1] == gan_torch.COMPARISON[name].steps
             assert len(set(map(len, history.values()))) == 1
 
 
 def test_shipped_generators_are_the_ones_the_chapter_describes():
-    runs = gan_training.load_generators()
-    assert set(runs) == set(gan_training.SHIPPED)
-    for name, (benchmark, row) in gan_training.SHIPPED.items():
-        rows = gan_training.COMPARISON | gan_training.ABLATION[benchmark]
+    runs = gan_torch.load_generators()
+    assert set(runs) == set(gan_torch.SHIPPED)
+    for name, (benchmark, row) in gan_torch.SHIPPED.items():
+        rows = gan_torch.COMPARISON | gan_torch.ABLATION[benchmark]
         assert runs[name].config == rows[row]
     mixture = ring_metrics(runs["mixture"].sample(2500))
     gaussian = ring_metrics(runs["gaussian"].sample(2500))
     assert mixture["modes"] == 8 and mixture["high_quality"] > 0.98
     assert gaussian["high_quality"] < mixture["high_quality"] - 0.05    # the trails
-    grid = gan_training.mode_metrics(runs["grid"].sample(2500), "grid")
+    grid = gan_torch.mode_metrics(runs["grid"].sample(2500), "grid")
     assert grid["modes"] == 25 and grid["high_quality"] > 0.95

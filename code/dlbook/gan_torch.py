@@ -1,8 +1,9 @@
-"""GANs of multilayer perceptrons in PyTorch: two mixtures of Gaussians and digits (chapter 06).
+"""GANs of multilayer perceptrons in PyTorch: two mixtures of Gaussians and digits
+(chapter 06).
 
 The mixtures are the two standard mode-collapse benchmarks (``BENCHMARKS``): 8 Gaussians
-on a ring and 25 on a 5 x 5 grid. One training loop serves every variant in the chapter's
-ablation. The ingredients, each switched by a field of ``GANConfig``:
+on a ring and 25 on a 5 x 5 grid. One training loop serves every variant in the
+chapter's ablation. The ingredients, each switched by a field of ``GANConfig``:
 
 - the objective: the GAN of Goodfellow et al. (2014) with the non-saturating generator
   loss, or the Wasserstein GAN with gradient penalty (WGAN-GP, Gulrajani et al. 2017);
@@ -56,16 +57,19 @@ def ring_metrics(samples, centres=None, std: float = RING_STD) -> dict:
     """
     samples = check_array("samples", samples, ndim=2)
     if samples.shape[1] != 2 or len(samples) == 0:
-        raise ValueError(f"samples must have shape (n, 2) with n > 0, got {samples.shape}")
-    centres = ring_centres() if centres is None else check_array("centres", centres, ndim=2)
+        raise ValueError(f"samples must have shape (n, 2) with n > 0, "
+                         f"got {samples.shape}")
+    if centres is None:
+        centres = ring_centres()
+    centres = check_array("centres", centres, ndim=2)
     std = check_float("std", std, minimum=0.0, strict=True)
     distance = np.linalg.norm(samples[:, None, :] - centres[None], axis=2)
     nearest, d_min = distance.argmin(axis=1), distance.min(axis=1)
     good = d_min < 3 * std
     counts = np.bincount(nearest[good], minlength=len(centres))
-    spread = float(np.sqrt(np.mean(d_min[good] ** 2) / 2)) if good.any() else float("nan")
+    spread = np.sqrt(np.mean(d_min[good] ** 2) / 2) if good.any() else np.nan
     return {"modes": int((counts > 0).sum()), "high_quality": float(good.mean()),
-            "counts": counts.tolist(), "spread": spread}
+            "counts": counts.tolist(), "spread": float(spread)}
 
 
 def mode_metrics(samples, benchmark: str = "ring") -> dict:
@@ -76,7 +80,8 @@ def mode_metrics(samples, benchmark: str = "ring") -> dict:
 
 # ------------------------------------------------------------------------- models
 def relu_mlp(sizes, out: nn.Module | None = None) -> nn.Sequential:
-    """Linear layers of the given sizes with ReLU between them (and ``out`` at the end)."""
+    """Linear layers of the given sizes with ReLU between them (and ``out`` at the
+    end)."""
     layers = []
     for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nn.Linear(n_in, n_out))
@@ -89,7 +94,8 @@ def relu_mlp(sizes, out: nn.Module | None = None) -> nn.Sequential:
 
 @dataclass
 class GANConfig:
-    """A GAN recipe. The defaults are the chapter's recipe, the same for both benchmarks."""
+    """A GAN recipe. The defaults are the chapter's recipe, the same for both
+    benchmarks."""
     steps: int = 6000
     batch_size: int = 256
     lr_g: float = 5e-4
@@ -104,7 +110,7 @@ class GANConfig:
     noise_std: float = 0.1         # mixture latent only: the Gaussian part's scale
     hidden: int = 192
     depth: int = 2                 # hidden layers in each player
-    standardise: bool = True       # benchmark mixtures: players work in units of the data's std
+    standardise: bool = True       # mixtures: players work in units of the data's std
     generator_loss: str = "non-saturating"     # objective "gan" only
     objective: str = "gan"
     gp_weight: float = 0.1         # objective "wgan-gp" only: the penalty's lambda
@@ -133,7 +139,8 @@ class LatentSampler:
 
     def __init__(self, config: GANConfig, generator: torch.Generator,
                  device: str | torch.device = "cpu"):
-        self.config, self.generator, self.device = config, generator, torch.device(device)
+        self.config, self.generator = config, generator
+        self.device = torch.device(device)
 
     def __call__(self, n: int) -> torch.Tensor:
         c, rng = self.config, self.generator
@@ -141,13 +148,14 @@ class LatentSampler:
             return torch.randn(n, c.noise_dim, generator=rng).to(self.device)
         component = torch.randint(0, c.n_components, (n,), generator=rng)
         noise = c.noise_std * torch.randn(n, c.noise_dim, generator=rng)
-        z = torch.cat([nn.functional.one_hot(component, c.n_components).float(), noise], 1)
-        return z.to(self.device)
+        code = nn.functional.one_hot(component, c.n_components).float()
+        return torch.cat([code, noise], 1).to(self.device)
 
 
 @dataclass
 class GANRun:
-    """A trained GAN: the generator, its latent sampler, the discriminator and a history."""
+    """A trained GAN: the generator, its latent sampler, the discriminator and a
+    history."""
     generator: nn.Module
     sample_latent: LatentSampler
     discriminator: nn.Module | None                 # None for a loaded generator
@@ -157,7 +165,8 @@ class GANRun:
 
     @torch.no_grad()
     def sample(self, n: int) -> np.ndarray:
-        return self.generator(self.sample_latent(check_int("n", n, minimum=1))).cpu().numpy()
+        z = self.sample_latent(check_int("n", n, minimum=1))
+        return self.generator(z).cpu().numpy()
 
 
 def quality_history(run: GANRun, benchmark: str = "ring") -> dict:
@@ -168,7 +177,8 @@ def quality_history(run: GANRun, benchmark: str = "ring") -> dict:
     run trained with ``snapshot_every`` > 0 and ``n_snapshot`` = 2500 scores like the
     benchmark. Lists, ready for JSON."""
     if len(run.snapshots) < 2:
-        raise ValueError("the run has fewer than 2 snapshots; train it with snapshot_every > 0")
+        raise ValueError("the run has fewer than 2 snapshots; train it with "
+                         "snapshot_every > 0")
     history = {"step": [], "loss_d": [], "loss_g": [], "modes": [], "high_quality": []}
     for (start, _), (step, samples) in zip(run.snapshots[:-1], run.snapshots[1:]):
         m = mode_metrics(samples, benchmark)
@@ -182,15 +192,16 @@ def quality_history(run: GANRun, benchmark: str = "ring") -> dict:
 
 def ring_sampler(generator: torch.Generator, std: float = RING_STD,
                  device: str | torch.device = "cpu"):
-    """Real data: fresh draws from the 8-Gaussian ring at every call (an endless dataset),
-    made with the CPU ``generator`` and moved to ``device``."""
+    """Real data: fresh draws from the 8-Gaussian ring at every call (an endless
+    dataset), made with the CPU ``generator`` and moved to ``device``."""
     return mixture_sampler(ring_centres(), std, generator, device)
 
 
 def mixture_sampler(centres, std: float, generator: torch.Generator,
                     device: str | torch.device = "cpu"):
     """Real data: fresh draws from an equal mixture of Gaussians with these ``centres``
-    and standard deviation ``std``, made with the CPU ``generator``, moved to ``device``."""
+    and standard deviation ``std``, made with the CPU ``generator``, moved to
+    ``device``."""
     centres = torch.tensor(check_array("centres", centres, ndim=2), dtype=torch.float32)
     std = check_float("std", std, minimum=0.0, strict=True)
 
@@ -211,7 +222,8 @@ def dataset_sampler(X, generator: torch.Generator, device: str | torch.device = 
 
 
 class Rescale(nn.Module):
-    """Multiplies its input by a fixed number (a buffer, so it is saved with the model)."""
+    """Multiplies its input by a fixed number (a buffer, so it is saved with the
+    model)."""
 
     def __init__(self, factor: float):
         super().__init__()
@@ -223,17 +235,19 @@ class Rescale(nn.Module):
 
 def mixture_scale(centres, std: float) -> float:
     """The standard deviation of one coordinate of the equal mixture, pooled over the
-    coordinates: sqrt(mean squared distance of the centres from their mean / dim + std^2).
-    0.707 for the ring, 2.83 for the grid."""
+    coordinates: sqrt(mean squared distance of the centres from their mean / dim +
+    std^2). 0.707 for the ring, 2.83 for the grid."""
     centres = check_array("centres", centres, ndim=2)
-    spread = ((centres - centres.mean(axis=0)) ** 2).sum(axis=1).mean() / centres.shape[1]
+    squared = ((centres - centres.mean(axis=0)) ** 2).sum(axis=1)
+    spread = squared.mean() / centres.shape[1]
     return float(np.sqrt(spread + std ** 2))
 
 
 def build_players(config: GANConfig, dim: int = 2, out: nn.Module | None = None,
                   scale: float = 1.0):
     """The generator (latent -> data, with ``out`` on top) and the discriminator
-    (``pack`` data points -> one logit), both ``depth`` hidden ReLU layers wide ``hidden``.
+    (``pack`` data points -> one logit), both ``depth`` hidden ReLU layers wide
+    ``hidden``.
 
     With ``scale`` != 1 both players work in standardised units: G's last layer is
     multiplied by ``scale`` and D's input divided by it, so that a mixture spread over
@@ -260,7 +274,8 @@ def discriminator_loss(D, real: torch.Tensor, fake: torch.Tensor, pack: int = 1)
 def generator_loss(D, fake: torch.Tensor, pack: int = 1,
                    kind: str = "non-saturating") -> torch.Tensor:
     """L_G on the discriminator's logits for a fake batch: -mean log D(G(z))
-    (non-saturating, eq-loss-g-ns) or mean log(1 - D(G(z))) (saturating, eq-loss-g-sat)."""
+    (non-saturating, eq-loss-g-ns) or mean log(1 - D(G(z))) (saturating,
+    eq-loss-g-sat)."""
     s_fake = D(fake.reshape(-1, fake.shape[1] * pack))
     bce = nn.functional.binary_cross_entropy_with_logits
     if kind == "non-saturating":
@@ -273,7 +288,8 @@ def critic_loss(D, real: torch.Tensor, fake: torch.Tensor, pack: int = 1,
     """WGAN-GP's critic loss (eq-wgan-gp): mean D(G(z)) - mean D(x) + lambda times the
     mean of (||grad D(x_hat)|| - 1)^2 at points x_hat on random segments between real
     and fake inputs. The penalty keeps D close to 1-Lipschitz, so that the first two
-    terms estimate the Wasserstein distance. The mixing weights come from ``generator``."""
+    terms estimate the Wasserstein distance. The mixing weights come from
+    ``generator``."""
     real = real.reshape(-1, real.shape[1] * pack)
     fake = fake.reshape(-1, fake.shape[1] * pack)
     t = torch.rand(len(real), 1, generator=generator).to(real.device)
@@ -335,8 +351,9 @@ def train_gan(config: GANConfig | None = None, *, data=None, seed: int = 0,
     else:
         data = check_array("data", data, ndim=2)
         if data.min() < 0 or data.max() > 1:
-            raise ValueError("data must lie in [0, 1] (the generator ends in a sigmoid), "
-                             f"got values from {data.min():g} to {data.max():g}")
+            raise ValueError("data must lie in [0, 1] (the generator ends in a "
+                             f"sigmoid), got values from {data.min():g} to "
+                             f"{data.max():g}")
         sample_real, dim, out = (dataset_sampler(data, rng, device), data.shape[1],
                                  nn.Sigmoid())
     c = config
@@ -369,7 +386,8 @@ def train_gan(config: GANConfig | None = None, *, data=None, seed: int = 0,
 # (critic steps 5, lambda 0.1, Adam 1e-4 with betas 0.5 and 0.9), given as many steps
 # as take about the recipe's time.
 WGAN_GP = GANConfig(objective="wgan-gp", latent="gaussian", pack=1, decay=False,
-                    d_steps=5, lr_g=1e-4, lr_d=1e-4, beta2=0.9, gp_weight=0.1, steps=1000)
+                    d_steps=5, lr_g=1e-4, lr_d=1e-4, beta2=0.9, gp_weight=0.1,
+                    steps=1000)
 COMPARISON = {"recipe": GANConfig(), "WGAN-GP": WGAN_GP}
 
 # The chapter's ablations: on the ring each of the first four rows adds one ingredient
@@ -402,10 +420,13 @@ SHIPPED = {"gaussian": ("ring", "+ learning-rate decay"), "mixture": ("ring", "r
            "grid": ("grid", "recipe")}
 
 
-def save_generators(runs: dict[str, tuple[str, GANRun]], path, update: bool = False) -> None:
+def save_generators(runs: dict[str, tuple[str, GANRun]], path, update: bool = False
+                    ) -> None:
     """Store generators, each under its name with its benchmark and config (plain types
     and tensors only). With ``update`` the file's other generators are kept."""
-    stored = torch.load(path, weights_only=True) if update and Path(path).exists() else {}
+    stored = {}
+    if update and Path(path).exists():
+        stored = torch.load(path, weights_only=True)
     stored |= {name: {"benchmark": benchmark, "config": asdict(run.config),
                       "state": run.generator.state_dict()}
                for name, (benchmark, run) in runs.items()}
@@ -422,7 +443,9 @@ def load_generators() -> dict[str, GANRun]:
     runs = {}
     for name, item in stored.items():
         config = GANConfig(**item["config"])
-        scale = mixture_scale(*BENCHMARKS[item["benchmark"]]) if config.standardise else 1.0
+        scale = 1.0
+        if config.standardise:
+            scale = mixture_scale(*BENCHMARKS[item["benchmark"]])
         G, _ = build_players(config, scale=scale)
         G.load_state_dict(item["state"])
         G.eval()
