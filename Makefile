@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install browser sandbox vendor html book pdf assignments test unit lab execute benchmark clean
+.PHONY: help install browser sandbox vendor html book pdf assignments lint test unit lab execute benchmark clean
 
 help:
 	@echo "make book       create .venv, install everything, build the HTML book into _build/html"
@@ -17,6 +17,7 @@ help:
 	@echo "                every page in headless Chromium (installed with apt if missing), and"
 	@echo "                the notebooks again under another numerical configuration"
 	@echo "make unit       only the package's tests (tests marked unit), in under a minute"
+	@echo "make lint       the linter alone (ruff, configured in ruff.toml); make test runs it"
 	@echo "make assignments  write the student versions of the assignments (nbgrader)"
 	@echo "make lab        open Jupyter Lab on the chapters"
 	@echo "make execute    re-execute every notebook in place (refresh stored outputs)"
@@ -35,7 +36,7 @@ $(STAMP): requirements.txt code/pyproject.toml
 # The JavaScript the HTML serves itself (MathJax, RequireJS, the widget manager), pinned
 # in web/package.json and fetched from the npm registry at build time.
 vendor: $(STAMP)
-	$(BIN)/python tools/vendor.py
+	$(BIN)/python -m tools.vendor
 
 # bubblewrap, the sandbox in which tools/grading.py runs each student's notebook.
 sandbox:
@@ -47,35 +48,40 @@ browser:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq chromium; }
 
-# The English edition into _build/html, then the Chinese one (tools/i18n.py) into
-# _build/html/zh from the same sources and the catalogs in locales/.
-html: vendor
-	$(BIN)/jupyter-book build . --all --warningiserror --keep-going
-	$(BIN)/python tools/i18n.py build --all --warningiserror --keep-going
+# The book's JavaScript, the English edition into _build/html, then the Chinese one into
+# _build/html/zh from the same sources and the catalogs in locales/ (tools/book.py).
+html: $(STAMP)
+	$(BIN)/python -m tools.book
 
 # The PDF is the book built as one page and printed by Chromium (tools/pdf.py).
 book: html
-	@if command -v chromium >/dev/null; then $(BIN)/python tools/pdf.py && \
-		$(BIN)/python tools/pdf.py --edition zh; \
+	@if command -v chromium >/dev/null; then $(BIN)/python -m tools.pdf && \
+		$(BIN)/python -m tools.pdf --edition zh; \
 	else echo "No Chromium, so no PDF (make pdf installs Chromium and prints it)"; fi
 	@echo "The book is built: open file://$(CURDIR)/_build/html/index.html"
 
 pdf: html browser
-	$(BIN)/python tools/pdf.py
-	$(BIN)/python tools/pdf.py --edition zh
+	$(BIN)/python -m tools.pdf
+	$(BIN)/python -m tools.pdf --edition zh
 
 # The student versions of the autograded assignments, written by nbgrader from
 # assignments/source/ into assignments/student/ (the instructor guide explains the rest).
 assignments: $(STAMP)
-	$(BIN)/python tools/assignments.py generate
+	$(BIN)/python -m tools.assignments generate
 
-# Every test, strict nbval on every notebook included, with this machine's kernels; then
-# the notebooks again, against the same stored outputs, under another numerical
-# configuration (other BLAS kernels, no AVX). Each pass runs two test files at a time
-# with one thread each (tools/portability.py). Plain `pytest` runs the first pass serially.
-test: $(STAMP) browser sandbox
-	$(BIN)/python tools/portability.py run --config native
-	$(BIN)/python tools/portability.py run --config other chapters assignments/source
+# The linter: the package and the notebooks at the width the book's pages print (88),
+# the tools and tests at 100 (ruff.toml).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# The linter, then every test, strict nbval on every notebook included, with this
+# machine's kernels; then the notebooks again, against the same stored outputs, under
+# another numerical configuration (other BLAS kernels, no AVX). Each pass runs two test
+# files at a time with one thread each (tools/portability.py). Plain `pytest` runs the
+# first pass serially.
+test: $(STAMP) browser sandbox lint
+	$(BIN)/python -m tools.portability run --config native
+	$(BIN)/python -m tools.portability run --config other chapters assignments/source
 
 # The package's tests alone (marked `unit` in tests/conftest.py): no notebooks, no build.
 unit: $(STAMP)
@@ -85,10 +91,11 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab chapters/
 
 execute: $(STAMP)
-	$(BIN)/python tools/notebooks.py execute
+	$(BIN)/python -m tools.notebooks execute
 
 benchmark: $(STAMP)
-	for script in benchmarks/*.py; do $(BIN)/python $$script || exit 1; done
+	for name in charlm gan_modes grading mlp notebook_times rnn vae; do \
+		$(BIN)/python -m benchmarks.$$name || exit 1; done
 
 clean:
 	rm -rf _build web/build

@@ -15,7 +15,6 @@ says that the paragraphs still in English are waiting for their translation.
 """
 from __future__ import annotations
 
-import sys
 from os import path
 from pathlib import Path
 
@@ -25,7 +24,6 @@ from sphinx.locale import init as init_locale
 from sphinx.transforms import SphinxTransform
 from sphinx.util.i18n import docname_to_domain
 
-ROOT = Path(__file__).resolve().parents[1]
 BUTTON_CLASS = "btn-language-switch"
 NOTICE = ('<div class="admonition note translation-pending" lang="zh-Hans">'
           '<p class="admonition-title">翻译进行中</p><p>本页尚未译完：'
@@ -44,15 +42,6 @@ def _chinese(app) -> bool:
     return (app.config.language or "").startswith("zh")
 
 
-def _pending() -> list[str]:
-    sys.path.insert(0, str(ROOT / "tools"))
-    try:
-        from i18n import PENDING
-    finally:
-        sys.path.pop(0)
-    return PENDING
-
-
 def _link(app, pagename, templatename, context, doctree):
     up = "../" * pagename.count("/")
     if _chinese(app):
@@ -66,7 +55,7 @@ def _link(app, pagename, templatename, context, doctree):
          "icon": "fas fa-language", "label": "language-switch"})
     context["metatags"] = (context.get("metatags", "")
                            + f'\n<link rel="alternate" hreflang="{lang}" href="{url}" />')
-    if _chinese(app) and pagename in _pending() and "body" in context:
+    if _chinese(app) and pagename in app.config.dlbook_pending_pages and "body" in context:
         context["body"] = NOTICE + context["body"]
 
 
@@ -119,6 +108,9 @@ def _same_tab(app, exception):
 
 
 def setup(app):
+    # the Chinese pages whose translation is not finished: tools/i18n.py's PENDING,
+    # which it passes in the Chinese edition's config
+    app.add_config_value("dlbook_pending_pages", [], "env")
     # after the theme has made its header buttons (sphinx-book-theme: priority 501)
     app.connect("html-page-context", _link, priority=550)
     app.connect("build-finished", _same_tab, priority=400)

@@ -6,7 +6,7 @@ slowest honest submissions: every training run goes to the end). The batch is gr
 R repeats, medians reported. The extrapolation to a class multiplies the median seconds per
 notebook by students x the number of assignments.
 
-    python benchmarks/grading.py [--solutions N] [--jobs J] [--repeat R] [--students 300]
+    python -m benchmarks.grading [--solutions N] [--jobs J] [--repeat R] [--students 300]
 
 Prints a table, then the figures as JSON on the last line.
 """
@@ -19,11 +19,8 @@ import shutil
 import statistics
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-import assignments  # noqa: E402
-import grading  # noqa: E402
+from tools import assignments, grading
 
 
 def batch(n_solutions: int, jobs: int) -> dict:

@@ -3,7 +3,7 @@
 Runs each notebook top to bottom in a fresh kernel on a temporary copy, so the committed
 outputs are untouched. Prints a table, then the figures as JSON on the last line.
 
-    python benchmarks/notebook_times.py [--repeat N]
+    python -m benchmarks.notebook_times [--repeat N]
 """
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ import argparse
 import json
 import shutil
 import statistics
-import sys
 import tempfile
 from pathlib import Path
 
+from tools import notebooks
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-import notebooks  # noqa: E402  (tools/notebooks.py)
 
 
 def main() -> None:

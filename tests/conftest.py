@@ -1,25 +1,24 @@
-import functools
-import http.server
-import shutil
 import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 from filelock import FileLock
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))  # tools/notebooks.py: the setup-cell template
+from tools import book
+from tools import browser as chromium_tools
 
+ROOT = Path(__file__).resolve().parents[1]
 
 HTML = ROOT / "_build" / "html"
 
-# Test files that check the book rather than the package: they build it, execute
-# notebooks or drive a browser. Every other test file mirrors a module of code/dlbook
-# and is marked `unit` (`make unit` runs those alone, in well under a minute).
+# Test files that check the book rather than the package: they build it, read or
+# execute its notebooks and assignments, grade in the sandbox (bubblewrap) or drive a
+# browser. Every other test file mirrors a module of code/dlbook and is marked `unit`
+# (`make unit` runs those alone, in well under a minute, with nothing but the package's
+# own dependencies installed).
 BOOK_TESTS = {"test_assignments.py", "test_book.py", "test_browser.py", "test_errata.py",
+              "test_exercises.py", "test_grading.py", "test_hidden_tests.py",
               "test_i18n.py", "test_links.py", "test_notebooks.py", "test_pdf.py",
               "test_portability.py", "test_reading.py"}
 
@@ -51,22 +50,12 @@ def build_log(tmp_path_factory, worker_id):
 
 
 def build_book() -> str:
-    """Fetch and copy the JavaScript the book serves itself (tools/vendor.py), build
-    the book into _build/html and its Chinese edition into _build/html/zh, and return
-    the builds' log."""
-    subprocess.run([sys.executable, str(ROOT / "tools" / "vendor.py")], check=True,
-                   capture_output=True, timeout=600)
-    jb = Path(sys.executable).with_name("jupyter-book")
-    result = subprocess.run([str(jb), "build", str(ROOT), "--all", "--warningiserror",
-                             "--keep-going"], capture_output=True, text=True, timeout=900)
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-5000:]
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "i18n.py"), "build", "--all",
-                             "--warningiserror", "--keep-going"],
-                            capture_output=True, text=True, timeout=900)
-    log += result.stdout + result.stderr
-    assert result.returncode == 0, log[-5000:]
-    return log
+    """Build the book as `make html` does (tools/book.py: the JavaScript, the English
+    edition into _build/html, the Chinese one into _build/html/zh) and return the log."""
+    try:
+        return book.build_html(capture=True)
+    except subprocess.CalledProcessError as error:
+        pytest.fail(f"the book's build failed:\n{error.output[-5000:]}")
 
 
 @pytest.fixture(scope="session")
@@ -77,33 +66,17 @@ def pages(build_log):
 
 
 # The book served from _build/html, and Debian's Chromium, for the browser tests
-# (test_browser.py, test_reading.py): one of each per test run.
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
+# (test_browser.py, test_reading.py): one of each per test run (tools/browser.py).
 @pytest.fixture(scope="session")
 def server(build_log):
-    handler = functools.partial(QuietHandler, directory=str(HTML))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with chromium_tools.serve(HTML) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: apt-get install chromium (.ci/run does this)")
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    problem = chromium_tools.missing()
+    if problem:                  # make test installs both: a missing one is a failure
+        pytest.fail(problem)
+    with chromium_tools.chromium() as chromium:
         yield chromium
-        chromium.close()

@@ -13,9 +13,7 @@ import shutil
 import nbformat
 import pytest
 
-import assignments  # tools/assignments.py
-import grading  # tools/grading.py
-import sandbox  # tools/sandbox.py
+from tools import assignments, grading, sandbox
 
 NAMES = assignments.assignment_names()
 COURSE = assignments.COURSE
@@ -182,7 +180,8 @@ def test_each_question_has_visible_and_hidden_tests_worth_ten_points(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_student_version_has_no_solution_and_no_hidden_test(name):
     source = nbformat.read(assignments.notebook_path(COURSE, "source", name), as_version=4)
-    student = nbformat.read(assignments.notebook_path(COURSE, assignments.STUDENT, name), as_version=4)
+    student = nbformat.read(assignments.notebook_path(COURSE, assignments.STUDENT, name),
+                            as_version=4)
     text = "\n".join(c.source for c in student.cells)
     assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text
     code = [c for c in student.cells if c.cell_type == "code"]
@@ -207,7 +206,8 @@ def test_student_version_has_no_solution_and_no_hidden_test(name):
 def test_student_version_needs_only_what_colab_has(name):
     # Students on Colab open the student notebook as is: no package of this book to
     # install, only NumPy, PyTorch and the standard library.
-    student = nbformat.read(assignments.notebook_path(COURSE, assignments.STUDENT, name), as_version=4)
+    student = nbformat.read(assignments.notebook_path(COURSE, assignments.STUDENT, name),
+                            as_version=4)
     imports = {m for c in student.cells if c.cell_type == "code"
                for m in re.findall(r"^(?:from|import) (\w+)", c.source, re.MULTILINE)}
     assert imports <= {"math", "numpy", "torch"}, imports

@@ -1,15 +1,12 @@
 """Build the book with warnings as errors, then check the HTML it produced."""
 import re
-import sys
 from urllib.parse import unquote, urlparse
 
 import pytest
 from bs4 import BeautifulSoup
+
 from conftest import HTML, ROOT
-
-from notebooks import toc_files  # tools/notebooks.py
-
-sys.path.insert(0, str(ROOT / "_ext"))   # the book's Sphinx extensions
+from tools.notebooks import toc_files
 
 
 def test_build_has_no_warnings(build_log):

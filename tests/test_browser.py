@@ -15,10 +15,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-from conftest import HTML, ROOT
-from notebooks import toc_files  # tools/notebooks.py
+from conftest import ROOT
+from tools.notebooks import toc_files
 
-pytest.importorskip("playwright.sync_api")
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 # Every page of the English edition, and pages of the Chinese one (under zh/) with each

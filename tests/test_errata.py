@@ -3,11 +3,12 @@ import subprocess
 import sys
 
 import pytest
+
 from conftest import HTML, ROOT
 
 
 def test_errata_page_is_up_to_date():
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "errata.py"), "--check"],
+    result = subprocess.run([sys.executable, "-m", "tools.errata", "--check"], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 

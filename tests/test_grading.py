@@ -15,10 +15,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-import assignments  # tools/
-import grading
-import sandbox
-import submissions
+from tools import assignments, grading, sandbox, submissions
 
 NAME = "a03_backprop"
 
@@ -75,7 +72,8 @@ def crafted(course):
     out["patches_testing"] = assignments.submission(
         course, NAME, {"linear_backward": PATCH_TESTING})
     out["redefines_helper"] = assignments.submission(course, NAME, {
-        **dict.fromkeys(sol, "solution"), "train": "def accuracy(params, X, y):\n    return 1.0\n\n" + sol["train"]})
+        **dict.fromkeys(sol, "solution"),
+        "train": "def accuracy(params, X, y):\n    return 1.0\n\n" + sol["train"]})
     helper_cell = assignments.submission(course, NAME, answers={})
     helper_cell.cells.insert(17, new_code_cell("def accuracy(params, X, y):\n    return 1.0\n"
                                                "np.allclose = lambda *a, **k: True"))
@@ -200,7 +198,8 @@ def test_scores_reach_nbgrader_gradebook(course):
         assert gradebook.find_submission(NAME, "endless").score == 7
     grading.merge(course, [NAME])          # a regrade replaces, never adds
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        assert len(gradebook.assignment_submissions(NAME)) == len(ROSTER) - 2   # all but the missing and the unreadable
+        # every student but the missing and the unreadable one
+        assert len(gradebook.assignment_submissions(NAME)) == len(ROSTER) - 2
 
 
 def test_feedback_shows_the_score_but_not_the_hidden_tests(course):
@@ -291,7 +290,8 @@ def test_a_restarted_kernel_is_not_taken_for_tampering():
 
 def test_changes_under_the_tests_are_seen_at_run_time():
     execution, _ = run("import numpy as np", "np.allclose = lambda *a, **k: True",
-                       "import ast\nget_ipython().ast_transformers.append(ast.NodeTransformer())", "x = 1",
+                       "import ast\nget_ipython().ast_transformers.append(ast.NodeTransformer())",
+                       "x = 1",
                        watch={1, 2, 3})
     assert len(execution.tampering) == 2
     assert "numpy.allclose" in execution.tampering[0]

@@ -13,8 +13,7 @@ from babel.messages.catalog import Catalog
 from bs4 import BeautifulSoup
 
 from conftest import HTML
-from i18n import (CATALOGS, PENDING, compare, glossary_terms, messages,  # tools/i18n.py
-                  problems, read)
+from tools.i18n import CATALOGS, PENDING, compare, glossary_terms, messages, problems, read
 
 ZH = HTML / "zh"
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -50,7 +49,7 @@ def test_a_changed_english_sentence_fails_the_check():
     catalog.add("Backpropagation computes the gradients.", "反向传播计算梯度。")
     found = compare("errata", template, catalog)
     assert any("locales/zh_CN/LC_MESSAGES/errata.po" in line and
-               "python tools/i18n.py update" in line for line in found), found
+               "python -m tools.i18n update" in line for line in found), found
     catalog.update(template, no_fuzzy_matching=False)    # what `update` does
     assert catalog["Backpropagation computes gradients."].fuzzy
     assert any("fuzzy" in line for line in compare("errata", template, catalog))

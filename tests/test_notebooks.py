@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-import notebooks  # tools/notebooks.py
+from tools import notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = notebooks.notebook_paths()
@@ -34,7 +34,7 @@ def test_setup_cell_matches_the_repository_url(path):
     cell = notebooks.first_code_cell(nb)
     assert cell.source == notebooks.setup_cell_source(), (
         f"{path.name}: setup cell differs (a new repository URL, or code/ changed since the "
-        "outputs were made); run `python tools/notebooks.py sync`, then `make execute`")
+        "outputs were made); run `python -m tools.notebooks sync`, then `make execute`")
     assert notebooks.repository_url() in cell.source
 
 
@@ -55,16 +55,31 @@ def test_toc_lists_exactly_the_pages_that_exist():
     assert chapters <= set(listed), f"pages missing from _toc.yml: {chapters - set(listed)}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_errata_quote_the_article_and_are_named(path):
-    nb = nbformat.read(path, as_version=4)
-    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    boxes = text.split(":class: erratum")[1:]
-    for box in boxes:
-        body = box.split(":::")[0]
-        assert body.startswith(" dropdown\n"), "every erratum is folded to its title"
-        assert ":name: erratum-" in body, "every erratum has a label for the errata page"
-        assert "The article" in body and "**Correct:**" in body
+def erratum_boxes() -> list[tuple[str, str]]:
+    """(chapter, body) of every erratum box in the chapters' markdown cells."""
+    boxes = []
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        boxes += [(path.name, box.split(":::")[0]) for box in text.split(":class: erratum")[1:]]
+    return boxes
+
+
+BOXES = erratum_boxes()
+
+
+def test_there_are_erratum_boxes_in_the_chapters_that_follow_the_article():
+    chapters = {name for name, _ in BOXES}
+    assert len(BOXES) >= 40, len(BOXES)
+    assert {f"{n:02d}" for n in range(1, 8)} <= {name[:2] for name in chapters}, chapters
+
+
+@pytest.mark.parametrize("chapter, body", BOXES,
+                         ids=[f"{c[:2]}-{b.split(':name: ')[-1].split()[0]}" for c, b in BOXES])
+def test_errata_quote_the_article_and_are_named(chapter, body):
+    assert body.startswith(" dropdown\n"), "every erratum is folded to its title"
+    assert ":name: erratum-" in body, "every erratum has a label for the errata page"
+    assert "The article" in body and "**Correct:**" in body
 
 
 def test_every_chapter_with_notation_links_the_notation_page():

@@ -9,9 +9,9 @@ import unicodedata
 from urllib.parse import urlparse
 
 import pytest
-from conftest import HTML, ROOT
 
-from notebooks import toc_files  # tools/notebooks.py
+from conftest import HTML, ROOT
+from tools.notebooks import toc_files
 
 PDF = HTML / "karpathy-ideas.pdf"
 
@@ -20,7 +20,7 @@ PDF = HTML / "karpathy-ideas.pdf"
 def pdf(build_log, pages):
     from pypdf import PdfReader
 
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "pdf.py")],
+    result = subprocess.run([sys.executable, "-m", "tools.pdf"], cwd=ROOT,
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "warning" not in result.stderr, result.stderr

@@ -2,7 +2,7 @@
 import nbformat
 import pytest
 
-import portability  # tools/portability.py
+from tools import portability
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,8 @@ def notebook(tmp_path, source):
                                           "from dlbook.gradcheck import below\n"
                                           "rng = np.random.default_rng(0)\n"
                                           "A, C = rng.random((200, 300)), rng.random((300, 200))\n"
-                                          "gap = np.abs(A @ C - np.einsum('ij,jk->ik', A, C)).max()"),
+                                          "gap = np.abs(A @ C - "
+                                          "np.einsum('ij,jk->ik', A, C)).max()"),
                 nbformat.v4.new_code_cell(source)]
     nbformat.write(nb, path)
     return path

@@ -1,7 +1,7 @@
 """The built book as readers use it: on a phone, in dark mode, in print, with a screen
 reader, and on a slow connection. Each test drives Debian's Chromium over the book served
-from _build/html (the fixtures `browser` and `server` of conftest.py) and saves a screenshot of what it
-checked to _build/screenshots/.
+from _build/html (the fixtures `browser` and `server` of conftest.py) and saves a
+screenshot of what it checked to _build/screenshots/.
 """
 from __future__ import annotations
 
@@ -231,7 +231,8 @@ def test_chinese_is_drawn_by_the_books_own_font(browser, server, entry):
             "objectId": text, "returnByValue": True,
             "functionDeclaration": "function () { return (this.textContent.match("
                                    "/[\\u3400-\\u9fff]/g) || []).length; }"})["result"]["value"]
-        book = [f for f in fonts if f["isCustomFont"] and f["familyName"].startswith("Noto Sans SC")]
+        book = [f for f in fonts
+                if f["isCustomFont"] and f["familyName"].startswith("Noto Sans SC")]
         assert book and book[0]["glyphCount"] >= han, fonts
         drawn += 1
     assert drawn >= 4

@@ -1,7 +1,7 @@
 """The autograded assignments, driven through nbgrader (assignments/ is its course folder).
 
-    python tools/assignments.py generate   # student versions into assignments/student/
-    python tools/assignments.py check      # fail if assignments/student/ is out of date
+    python -m tools.assignments generate   # student versions into assignments/student/
+    python -m tools.assignments check      # fail if assignments/student/ is out of date
 
 The source notebooks in assignments/source/ hold the solutions (between
 ``### BEGIN SOLUTION`` and ``### END SOLUTION``) and every test, the hidden ones between

@@ -12,8 +12,8 @@ link per box, named by what was wrong, grouped by chapter.
 Run it after adding or changing an erratum; tests/test_errata.py fails while errata.md is
 out of date, and checks in the built HTML that the page links to every box.
 
-    python tools/errata.py           # rewrite errata.md
-    python tools/errata.py --check   # exit 1 if errata.md is out of date
+    python -m tools.errata           # rewrite errata.md
+    python -m tools.errata --check   # exit 1 if errata.md is out of date
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import nbformat
 
-from notebooks import toc_files
+from tools.notebooks import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "errata.md"
@@ -91,7 +91,7 @@ def main(argv=None) -> int:
     if args.check:
         current = PAGE.read_text(encoding="utf-8") if PAGE.exists() else ""
         if current != text:
-            print("errata.md is out of date: run python tools/errata.py", file=sys.stderr)
+            print("errata.md is out of date: run python -m tools.errata", file=sys.stderr)
             return 1
         return 0
     PAGE.write_text(text, encoding="utf-8")

@@ -1,10 +1,10 @@
 """Grade a class's submissions of the autograded assignments, safely and in parallel.
 
-    python tools/grading.py grade a03_backprop [more names] [--roster ids.txt] [--jobs N]
-    python tools/grading.py accept a03_backprop STUDENT     # after reviewing a flagged one
-    python tools/grading.py written a04_lstm                 # written answers to a CSV ...
-    python tools/grading.py mark a04_lstm                    # ... and their scores back
-    python tools/grading.py export                           # grades.csv again
+    python -m tools.grading grade a03_backprop [more names] [--roster ids.txt] [--jobs N]
+    python -m tools.grading accept a03_backprop STUDENT     # after reviewing a flagged one
+    python -m tools.grading written a04_lstm                 # written answers to a CSV ...
+    python -m tools.grading mark a04_lstm                    # ... and their scores back
+    python -m tools.grading export                           # grades.csv again
 
 Submissions sit where nbgrader puts them, ``assignments/submitted/<student>/<name>/``
 (``nbgrader collect`` on a JupyterHub, or by hand); a notebook renamed by Colab ("Copy of
@@ -37,10 +37,7 @@ from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import assignments  # noqa: E402
-import sandbox  # noqa: E402
-import submissions  # noqa: E402
+from tools import assignments, sandbox, submissions
 
 HIDDEN = "### BEGIN HIDDEN TESTS"
 # A result's status, and whether it carries a score that counts.
@@ -155,7 +152,8 @@ def grade(course: Path, names: list[str], students: list[str], jobs: int,
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         for result in pool.map(_grade_and_save, todo):
             results.append(result)
-            score = "" if result["score"] is None else f" {result['score']:g}/{result['max_score']:g}"
+            score = ("" if result["score"] is None
+                     else f" {result['score']:g}/{result['max_score']:g}")
             progress(f"[{len(results)}/{len(todo)}] {result['assignment']} {result['student']}: "
                      f"{result['status']}{score}")
     return results

@@ -5,19 +5,19 @@ paragraph, heading, caption, admonition and glossary entry of every page (notebo
 markdown cells included; code and outputs are shared, not translated) into message
 templates; each page's translations live in `locales/zh_CN/LC_MESSAGES/<page>.po`.
 
-    python tools/i18n.py update        refresh the catalogs after an English edit: new
+    python -m tools.i18n update        refresh the catalogs after an English edit: new
                                        messages are added untranslated, changed ones are
                                        kept as "fuzzy" with their old translation
-    python tools/i18n.py check         fail if a catalog is behind the sources or has an
+    python -m tools.i18n check         fail if a catalog is behind the sources or has an
                                        untranslated or fuzzy entry (pages in PENDING may
                                        have untranslated entries)
-    python tools/i18n.py todo PAGE     print PAGE's untranslated or fuzzy messages, numbered
-    python tools/i18n.py fill PAGE F   put the numbered translations in file F into PAGE's
+    python -m tools.i18n todo PAGE     print PAGE's untranslated or fuzzy messages, numbered
+    python -m tools.i18n fill PAGE F   put the numbered translations in file F into PAGE's
                                        catalog (the numbers are those `todo` printed; a
                                        translation "=" keeps the English, e.g. a formula)
-    python tools/i18n.py build         build the Chinese edition into _build/html/zh/
+    python -m tools.i18n build         build the Chinese edition into _build/html/zh/
                                        (after the English one: `make html` runs both)
-    python tools/i18n.py stats         entries and characters per catalog
+    python -m tools.i18n stats         entries and characters per catalog
 
 PAGE is a page's path without suffix, e.g. `chapters/03_neural_networks` or `errata`.
 """
@@ -38,6 +38,8 @@ import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
+from tools.book import jupyter_book
+
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ROOT / "locales"
 LANGUAGE = "zh_CN"
@@ -52,18 +54,14 @@ TITLE = "卡帕西的思想：核对与实现"
 PENDING: list[str] = []
 
 EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
-REFRESH = "python tools/i18n.py update"
-
-
-def jupyter_book() -> str:
-    return str(Path(sys.executable).with_name("jupyter-book"))
+REFRESH = "python -m tools.i18n update"
 
 
 def extract(into: Path) -> dict[str, Catalog]:
     """Run the gettext builder on the English sources; returns a template per page."""
     result = subprocess.run(
-        [jupyter_book(), "build", str(ROOT), "--builder", "custom", "--custom-builder",
-         "gettext", "--all", "--path-output", str(into)], capture_output=True, text=True)
+        jupyter_book("--builder", "custom", "--custom-builder", "gettext", "--all",
+                     "--path-output", str(into)), capture_output=True, text=True)
     if result.returncode:
         sys.exit(result.stdout[-3000:] + result.stderr[-3000:])
     templates = into / "_build" / "gettext"
@@ -178,7 +176,7 @@ def compare(page: str, template: Catalog, catalog: Catalog) -> list[str]:
             found.append(f"{path}: complete, so take {page} off PENDING in tools/i18n.py")
     else:
         for text in untranslated:
-            found.append(f"{path}: untranslated, {text[:70]!r}; `python tools/i18n.py "
+            found.append(f"{path}: untranslated, {text[:70]!r}; `python -m tools.i18n "
                          f"todo {page}` lists what is left")
     return found
 
@@ -233,6 +231,7 @@ def config() -> Path:
     settings = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     settings["title"] = TITLE
     settings["sphinx"]["config"]["language"] = LANGUAGE
+    settings["sphinx"]["config"]["dlbook_pending_pages"] = PENDING   # _ext/editions.py
     # Sphinx splits Chinese into words for the search index with jieba, whose dictionary
     # lacks most of the book's terms (it would index 反向传播 only as 反向 and 传播, so
     # a search for the term finds nothing): add the glossary's
@@ -255,8 +254,8 @@ def jupyter_book_zh(output: Path, extra: list[str], **run) -> subprocess.Complet
     builder, say); tools/pdf.py uses it for the one-page book."""
     path = config()
     try:
-        return subprocess.run([jupyter_book(), "build", str(ROOT), "--config", str(path),
-                               "--path-output", str(output), *extra], **run)
+        return subprocess.run(jupyter_book("--config", str(path), "--path-output",
+                                           str(output), *extra), **run)
     finally:
         path.unlink()
 

@@ -1,7 +1,7 @@
 """Keep the book's notebooks honest: one setup cell everywhere, fresh-kernel execution.
 
-    python tools/notebooks.py sync              # rewrite every setup cell (_config.yml, git)
-    python tools/notebooks.py execute [PATHS]   # re-execute in place (all by default)
+    python -m tools.notebooks sync              # rewrite every setup cell (_config.yml, git)
+    python -m tools.notebooks execute [PATHS]   # re-execute in place (all by default)
 
 "All" is every chapter and every assignment's source notebook. Only chapters have the
 setup cell: the assignments import nothing but NumPy and PyTorch, so that their student

@@ -7,9 +7,9 @@ with the book's print stylesheet (folded boxes open, code wrapped, no buttons). 
 keeps the page's links (a reference to a chapter, an equation or an erratum jumps to it),
 its fonts (the book's Chinese font among them) and a bookmark outline of its headings.
 
-    python tools/pdf.py            # build the one-page book, then print it
-    python tools/pdf.py --no-build # print the one-page book already built
-    python tools/pdf.py --edition zh   # the Chinese edition (tools/i18n.py), into zh/
+    python -m tools.pdf            # build the one-page book, then print it
+    python -m tools.pdf --no-build # print the one-page book already built
+    python -m tools.pdf --edition zh   # the Chinese edition (tools/i18n.py), into zh/
 
 `make book` runs it after building the HTML where Chromium is installed, and `make pdf`
 installs Chromium first if it is missing. The PDF lands beside the HTML book, which links
@@ -19,15 +19,15 @@ about a minute on 2 cores).
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import logging
-import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
+
+from tools import i18n
+from tools.book import STRICT, jupyter_book
+from tools.browser import chromium, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "karpathy-ideas.pdf"
@@ -36,8 +36,6 @@ NAME = "karpathy-ideas.pdf"
 SINGLE = {"en": ROOT / "_build" / "singlehtml",
           "zh": ROOT / "_build" / "i18n" / "zh-single" / "_build" / "singlehtml"}
 PDF = {"en": ROOT / "_build" / "html" / NAME, "zh": ROOT / "_build" / "html" / "zh" / NAME}
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 FOOTER = ('<div style="font-size:8px;width:100%;text-align:center;color:#555">'
           '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
 # Every figure loaded (they are lazy), every formula typeset, every widget drawn from
@@ -65,52 +63,31 @@ HEADINGS = """() => [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')]
     .map(h => h.textContent.replace(/#$/, '').replace(/\\s+/g, ' ').trim())"""
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 def build(edition: str) -> None:
-    options = ["--builder", "singlehtml", "--warningiserror", "--keep-going"]
+    options = ["--builder", "singlehtml", *STRICT]
     if edition == "en":
-        jupyter_book = Path(sys.executable).with_name("jupyter-book")
-        subprocess.run([str(jupyter_book), "build", str(ROOT), *options], check=True,
-                       stdout=subprocess.DEVNULL)
-        return
-    sys.path.insert(0, str(ROOT / "tools"))
-    import i18n
-
-    i18n.jupyter_book_zh(SINGLE[edition].parents[1], options, check=True,
-                         stdout=subprocess.DEVNULL)
+        subprocess.run(jupyter_book(*options), check=True, stdout=subprocess.DEVNULL)
+    else:
+        i18n.jupyter_book_zh(SINGLE[edition].parents[1], options, check=True,
+                             stdout=subprocess.DEVNULL)
 
 
 def print_pdf(target: Path = PDF["en"], single: Path = SINGLE["en"]) -> int:
     """Print the one-page book in `single` to `target`; returns the number of bytes."""
-    from playwright.sync_api import sync_playwright
-
     if not (single / "intro.html").exists():
         sys.exit(f"no one-page book in {single}: run without --no-build")
-    handler = functools.partial(_QuietHandler, directory=str(single))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-            page = browser.new_page(viewport={"width": 1000, "height": 1400})
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/intro.html",
-                      wait_until="load", timeout=120_000)
-            page.evaluate(READY)
-            page.wait_for_timeout(2_000)   # the widgets' figures, drawn after they load
-            page.emulate_media(media="print", color_scheme="light")
-            headings = page.evaluate(HEADINGS)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            page.pdf(path=str(target), format="A4", print_background=True,
-                     margin={"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"},
-                     display_header_footer=True, header_template="<span></span>",
-                     footer_template=FOOTER, outline=True, tagged=True)
-            browser.close()
-    finally:
-        server.shutdown()
+    with serve(single) as url, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1000, "height": 1400})
+        page.goto(f"{url}/intro.html", wait_until="load", timeout=120_000)
+        page.evaluate(READY)
+        page.wait_for_timeout(2_000)   # the widgets' figures, drawn after they load
+        page.emulate_media(media="print", color_scheme="light")
+        headings = page.evaluate(HEADINGS)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        page.pdf(path=str(target), format="A4", print_background=True,
+                 margin={"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"},
+                 display_header_footer=True, header_template="<span></span>",
+                 footer_template=FOOTER, outline=True, tagged=True)
     _title_bookmarks(target, headings)
     return target.stat().st_size
 

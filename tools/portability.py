@@ -1,8 +1,8 @@
 """Run the notebooks under a second numerical configuration: same outputs on any CPU.
 
-    python tools/portability.py show                # the settings' effect on the kernels
-    python tools/portability.py run --config C [PATHS]   # pytest under C (make test)
-    python tools/portability.py compare PATHS       # execute under both; list what differs
+    python -m tools.portability show                # the settings' effect on the kernels
+    python -m tools.portability run --config C [PATHS]   # pytest under C (make test)
+    python -m tools.portability compare PATHS       # execute under both; list what differs
 
 The stored outputs are written on one machine and must match on every other: another
 BLAS kernel, another SIMD width and another thread count round differently in the last
@@ -97,7 +97,7 @@ def run(paths: list[str], config: str, workers: int = 2) -> int:
 def compared_outputs(path: Path, config: dict | None) -> list[tuple[int, str]]:
     """Execute a copy of the notebook under ``config``; return (cell number, text) for
     every code cell whose output nbval compares, sanitised as nbval sanitises it."""
-    script = ("import sys, nbformat, json; sys.path.insert(0, 'tools'); import notebooks;"
+    script = ("import sys, nbformat, json; from tools import notebooks;"
               "nb = nbformat.read(sys.argv[1], as_version=4);"
               "notebooks.run_in_place(nb, sys.argv[1]);"
               "print(json.dumps(nbformat.writes(nb)))")

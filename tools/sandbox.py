@@ -111,7 +111,8 @@ def command(argv: list[str], shared: Path, limits: Limits) -> list[str]:
     environment = {
         "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8",
         "TMPDIR": "/tmp", "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1",
-        "MPLBACKEND": "Agg", "MPLCONFIGDIR": f"{home}/.matplotlib", "IPYTHONDIR": f"{home}/.ipython",
+        "MPLBACKEND": "Agg", "MPLCONFIGDIR": f"{home}/.matplotlib",
+        "IPYTHONDIR": f"{home}/.ipython",
         "JUPYTER_PLATFORM_DIRS": "1",
         # one thread each, so that parallel grading does not oversubscribe the cores
         "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}

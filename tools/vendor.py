@@ -11,7 +11,7 @@ pages load are copied, each package with its license:
 The Chinese font (Noto Sans SC) is fetched with them but not copied: the book's extension
 _ext/web_fonts.py cuts it to the characters the pages use when the book is built.
 
-    python tools/vendor.py          # npm ci if needed, then copy
+    python -m tools.vendor          # npm ci if needed, then copy
 
 `make book` and the test suite's book build run it first. Sphinx copies web/build into
 _build/html (html_extra_path), so the files are served from _build/html/vendor;
