@@ -110,7 +110,7 @@ def test_code_chapter_ends_with_numbered_exercises_and_folded_solutions(pages, c
 
 
 def test_instructor_guide_links_every_assignment_on_colab(pages):
-    from notebooks import repository_url
+    from tools.notebooks import repository_url
 
     soup = pages[HTML / "instructors.html"]
     colab = "https://colab.research.google.com/github/"
