@@ -125,3 +125,15 @@ def test_memory_tasks_have_the_documented_structure():
         data.make_adding_problem(10, length=1)
     with pytest.raises(ValueError, match="n_symbols"):
         data.make_first_symbol_task(10, gap=3, n_symbols=1)
+
+
+def test_a_weighted_ring_draws_each_mode_in_proportion():
+    weights = np.arange(1, 9) / 36
+    X, modes = data.make_ring(36_000, weights=weights, seed=0)
+    shares = np.bincount(modes, minlength=8) / len(modes)
+    assert np.abs(shares - weights).max() < 0.01
+    assert np.allclose(X, data.ring_centres()[modes], atol=0.06)
+    with pytest.raises(ValueError, match="summing to 1"):
+        data.make_ring(10, weights=np.ones(8))
+    with pytest.raises(ValueError, match="8 non-negative"):
+        data.make_ring(10, weights=[0.5, 0.5])

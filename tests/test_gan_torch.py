@@ -2,6 +2,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import torch
 
 from dlbook import data, gan_torch
 from dlbook.gan_torch import GANConfig, ring_metrics
@@ -180,26 +181,46 @@ def test_ring_training_records_snapshots_and_losses():
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_gan_moves_its_samples_onto_the_data(seed):
-    """A blob at (0.75, 0.3): the sigmoid generator starts near (0.5, 0.5)."""
+    """A blob at (0.75, 0.3); unstandardised, the generator starts near the origin."""
     target = np.array([0.75, 0.3])
     X = target + 0.05 * np.random.default_rng(seed).standard_normal((1000, 2))
     config = GANConfig(steps=300, batch_size=64, hidden=32, pack=1, latent="gaussian",
-                       lr_g=2e-3, lr_d=2e-3)
+                       lr_g=2e-3, lr_d=2e-3, standardise=False)
     untrained = gan_torch.train_gan(replace(config, lr_g=1e-12, lr_d=1e-12), data=X,
-                                       seed=seed)
+                                    seed=seed)
     trained = gan_torch.train_gan(config, data=X, seed=seed)
     assert np.abs(untrained.sample(2000).mean(0) - target).max() > 0.15
     assert np.abs(trained.sample(2000).mean(0) - target).max() < 0.1
 
 
-def test_gan_on_an_array_outputs_in_the_unit_interval():
+def test_own_data_is_standardised_as_the_benchmarks_are():
+    """The players see an array in units of its own spread, centred on its mean: data
+    far from the unit interval are accepted, and the data's units change nothing."""
+    rng = np.random.default_rng(0)
+    X = np.array([100.0, -50.0]) + 20 * rng.standard_normal((500, 2))
+    mean, scale = gan_torch.data_scale(X)
+    assert np.allclose(mean, X.mean(0))
+    assert scale == pytest.approx(np.sqrt(X.var(0).mean()))
+    config = GANConfig(steps=20, batch_size=32, hidden=16, pack=2, latent="gaussian")
+    run = gan_torch.train_gan(config, data=X, seed=0)
+    G, D = run.generator, run.discriminator
+    assert isinstance(G[-1], gan_torch.Shift) and isinstance(G[0][-1], gan_torch.Rescale)
+    assert isinstance(D[0], gan_torch.Shift) and isinstance(D[1][0], gan_torch.Rescale)
+    assert torch.allclose(D[0].offset, -torch.tensor(np.tile(mean, 2), dtype=torch.float32))
+    samples = run.sample(2000)
+    assert np.abs(samples.mean(0) - mean).max() < scale      # around the data, not at 0
+    in_kilo = gan_torch.train_gan(config, data=X / 1000, seed=0)
+    assert np.allclose(in_kilo.losses, run.losses, rtol=1e-3, atol=1e-5)
+    assert np.allclose(in_kilo.sample(2000) * 1000, samples, rtol=1e-3, atol=1e-2)
+
+
+def test_gan_on_an_array_checks_its_inputs():
     X = np.random.default_rng(0).random((50, 6))
     run = gan_torch.train_gan(GANConfig(steps=20, batch_size=16, latent="gaussian",
-                                           pack=1, hidden=16), data=X)
-    S = run.sample(30)
-    assert S.shape == (30, 6) and (S > 0).all() and (S < 1).all()
-    with pytest.raises(ValueError, match=r"data must lie in \[0, 1\]"):
-        gan_torch.train_gan(GANConfig(steps=1), data=X * 16)
+                                        pack=1, hidden=16), data=X)
+    assert run.sample(30).shape == (30, 6)
+    with pytest.raises(ValueError, match="finite"):
+        gan_torch.train_gan(GANConfig(steps=1), data=np.full((5, 2), np.nan))
     with pytest.raises(TypeError, match="config must be a GANConfig"):
         gan_torch.train_gan({"steps": 10})
 

@@ -104,8 +104,8 @@ def animate_gan_1d(snapshots, data_mean: float, data_std: float, dpi: int = 70):
 
 
 def animate_ring(snapshots, dpi: int = 70):
-    """Generated ring samples over training as a player; ``snapshots`` are (step,
-    samples)."""
+    """Generated ring samples over training as a player; ``snapshots`` are
+    (step, samples) pairs."""
     fig, ax = plt.subplots(figsize=(3.6, 3.6), dpi=dpi)
 
     def draw(k):

@@ -235,8 +235,8 @@ def _check_sampling(prime: str, length: int, temperature: float) -> None:
 @torch.no_grad()
 def sample(model: CharLSTM, vocab: Vocab, prime: str, length: int, *,
            temperature: float = 1.0, seed: int = 0) -> str:
-    """Continue ``prime`` by ``length`` characters drawn from softmax(logits /
-    temperature).
+    """Continue ``prime`` by ``length`` characters drawn from
+    softmax(logits / temperature).
 
     Low temperatures sharpen the distribution towards the likeliest character; high ones
     flatten it. The draws are made on the CPU from ``seed``, so a model gives the same

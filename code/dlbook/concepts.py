@@ -42,14 +42,14 @@ CONCEPT_EDGES = [
 
 
 def tent(x):
-    """One hidden layer of two ReLU units and a linear read-out: the tent map on [0,
-    1]."""
+    """One hidden layer of two ReLU units and a linear read-out: the tent map on
+    [0, 1]."""
     return 2.0 * relu(x) - 4.0 * relu(np.asarray(x, dtype=float) - 0.5)
 
 
 def sawtooth(x, depth: int) -> np.ndarray:
-    """The deep network: ``depth`` tent layers composed (2 * depth ReLU units in
-    all)."""
+    """The deep network: ``depth`` tent layers composed, 2 * depth ReLU units in
+    all."""
     depth = check_int("depth", depth, minimum=1)
     y = check_array("x", x)
     for _ in range(depth):

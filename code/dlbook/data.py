@@ -42,8 +42,8 @@ def load_shakespeare(split: str = "all", train_fraction: float = 0.9) -> str:
     """Tiny Shakespeare as one string, whole or split by position.
 
     ``split="train"`` is the first ``train_fraction`` of the characters and
-    ``split="val"`` the rest, the split other character-level models on this file
-    report (1,003,854 / 111,540 characters at the default 0.9).
+    ``split="val"`` the rest: at the default 0.9, nanoGPT's split of this file
+    (1,003,854 / 111,540 characters); char-rnn's default keeps 95% for training.
     """
     check_choice("split", split, ("all", "train", "val"))
     train_fraction = check_fraction("train_fraction", train_fraction)
@@ -99,8 +99,9 @@ def grid_centres(n_side: int = 5, spacing: float = 2.0) -> np.ndarray:
 
 
 def make_ring(n_samples: int, n_modes: int = 8, radius: float = 1.0, std: float = 0.01,
-              seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Samples from an equal mixture of Gaussians on a ring.
+              seed: int = 0, weights=None) -> tuple[np.ndarray, np.ndarray]:
+    """Samples from a mixture of Gaussians on a ring, equal unless ``weights`` (one per
+    mode, summing to 1) say otherwise.
 
     Returns ``X`` (n_samples, 2) and the index of each sample's mode (n_samples,).
     The defaults are the 8-Gaussian ring of the GAN literature.
@@ -110,7 +111,15 @@ def make_ring(n_samples: int, n_modes: int = 8, radius: float = 1.0, std: float 
     seed = check_int("seed", seed, minimum=0)
     centres = ring_centres(n_modes, radius)
     rng = np.random.default_rng(seed)
-    modes = rng.integers(0, n_modes, size=n_samples)
+    if weights is None:
+        modes = rng.integers(0, n_modes, size=n_samples)
+    else:
+        weights = np.asarray(weights, dtype=float)
+        if weights.shape != (n_modes,) or (weights < 0).any() or not np.isclose(
+                weights.sum(), 1.0):
+            raise ValueError(f"weights must be {n_modes} non-negative numbers summing "
+                             f"to 1, got {weights}")
+        modes = rng.choice(n_modes, size=n_samples, p=weights)
     X = centres[modes] + std * rng.standard_normal((n_samples, 2))
     return X, modes
 

@@ -1,5 +1,5 @@
-"""The GAN game in closed form, and a 1-D GAN with hand-written gradients (chapters 02,
-06).
+"""The GAN game in closed form, and a 1-D GAN with hand-written gradients
+(chapters 02 and 06).
 
 Goodfellow et al. (2014): the discriminator D maximises and the generator G minimises
 

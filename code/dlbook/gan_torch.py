@@ -79,16 +79,13 @@ def mode_metrics(samples, benchmark: str = "ring") -> dict:
 
 
 # ------------------------------------------------------------------------- models
-def relu_mlp(sizes, out: nn.Module | None = None) -> nn.Sequential:
-    """Linear layers of the given sizes with ReLU between them (and ``out`` at the
-    end)."""
+def relu_mlp(sizes) -> nn.Sequential:
+    """Linear layers of the given sizes with ReLU between them."""
     layers = []
     for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nn.Linear(n_in, n_out))
         if k < len(sizes) - 2:
             layers.append(nn.ReLU())
-    if out is not None:
-        layers.append(out)
     return nn.Sequential(*layers)
 
 
@@ -233,6 +230,17 @@ class Rescale(nn.Module):
         return x * self.factor
 
 
+class Shift(nn.Module):
+    """Adds a fixed vector to its input (a buffer, so it is saved with the model)."""
+
+    def __init__(self, offset):
+        super().__init__()
+        self.register_buffer("offset", torch.as_tensor(offset, dtype=torch.float32))
+
+    def forward(self, x):
+        return x + self.offset
+
+
 def mixture_scale(centres, std: float) -> float:
     """The standard deviation of one coordinate of the equal mixture, pooled over the
     coordinates: sqrt(mean squared distance of the centres from their mean / dim +
@@ -243,21 +251,33 @@ def mixture_scale(centres, std: float) -> float:
     return float(np.sqrt(spread + std ** 2))
 
 
-def build_players(config: GANConfig, dim: int = 2, out: nn.Module | None = None,
-                  scale: float = 1.0):
-    """The generator (latent -> data, with ``out`` on top) and the discriminator
-    (``pack`` data points -> one logit), both ``depth`` hidden ReLU layers wide
-    ``hidden``.
+def data_scale(X) -> tuple[np.ndarray, float]:
+    """The mean of the rows of ``X`` and their standard deviation pooled over the
+    coordinates, as ``mixture_scale`` measures a benchmark mixture: what the players
+    standardise a reader's own data with."""
+    X = check_array("X", X, ndim=2)
+    mean = X.mean(axis=0)
+    return mean, float(np.sqrt(((X - mean) ** 2).sum(axis=1).mean() / X.shape[1]))
+
+
+def build_players(config: GANConfig, dim: int = 2, scale: float = 1.0,
+                  mean=None):
+    """The generator (latent -> data) and the discriminator (``pack`` data points ->
+    one logit), both ``depth`` hidden ReLU layers wide ``hidden``.
 
     With ``scale`` != 1 both players work in standardised units: G's last layer is
     multiplied by ``scale`` and D's input divided by it, so that a mixture spread over
     +-4 (the grid) looks to the networks like one spread over +-1.4: training does not
-    depend on the data's units."""
+    depend on the data's units. With ``mean``, G's samples are also shifted by it and
+    D's inputs shifted back, for data not centred on the origin."""
     c = config
-    G = relu_mlp([c.latent_dim] + [c.hidden] * c.depth + [dim], out)
+    G = relu_mlp([c.latent_dim] + [c.hidden] * c.depth + [dim])
     D = relu_mlp([dim * c.pack] + [c.hidden] * c.depth + [1])
     if scale != 1.0:
         G, D = nn.Sequential(G, Rescale(scale)), nn.Sequential(Rescale(1 / scale), D)
+    if mean is not None:
+        packed = np.tile(np.asarray(mean, dtype=np.float32), c.pack)   # D reads packs
+        G, D = nn.Sequential(G, Shift(mean)), nn.Sequential(Shift(-packed), D)
     return G, D
 
 
@@ -327,7 +347,10 @@ def train_gan(config: GANConfig | None = None, *, data=None, seed: int = 0,
               snapshot_every: int = 0, n_snapshot: int = 1000,
               device: str | torch.device = "cpu", progress: bool = False) -> GANRun:
     """Train a GAN on a benchmark mixture (``data`` ``"ring"``, the default, or
-    ``"grid"``) or on the rows of an array ``data``.
+    ``"grid"``) or on the rows of an array ``data``, with one recipe for both: the
+    players work in units of the data's standard deviation (``config.standardise``),
+    of the mixture for a benchmark (``mixture_scale``), and of the rows, centred on
+    their mean, for an array (``data_scale``).
 
     Each step is ``gan_step``; both players use Adam with beta1 = 0.5 (Radford et al.
     2016). With ``snapshot_every`` > 0 the run keeps ``n_snapshot`` generated samples
@@ -343,22 +366,21 @@ def train_gan(config: GANConfig | None = None, *, data=None, seed: int = 0,
     snapshot_every = check_int("snapshot_every", snapshot_every, minimum=0)
     device = torch.device(device)
     rng = torch_generator(seed)
-    scale = 1.0
+    scale, mean = 1.0, None
     if data is None or isinstance(data, str):
         centres, std = BENCHMARKS[check_choice("data", data or "ring", BENCHMARKS)]
-        sample_real, dim, out = mixture_sampler(centres, std, rng, device), 2, None
+        sample_real, dim = mixture_sampler(centres, std, rng, device), 2
         scale = mixture_scale(centres, std) if config.standardise else 1.0
     else:
         data = check_array("data", data, ndim=2)
-        if data.min() < 0 or data.max() > 1:
-            raise ValueError("data must lie in [0, 1] (the generator ends in a "
-                             f"sigmoid), got values from {data.min():g} to "
-                             f"{data.max():g}")
-        sample_real, dim, out = (dataset_sampler(data, rng, device), data.shape[1],
-                                 nn.Sigmoid())
+        if len(data) < 2 or not np.isfinite(data).all():
+            raise ValueError("data must be at least two rows of finite numbers")
+        sample_real, dim = dataset_sampler(data, rng, device), data.shape[1]
+        if config.standardise:
+            mean, scale = data_scale(data)
     c = config
     with seeded(seed):
-        G, D = build_players(c, dim, out, scale)
+        G, D = build_players(c, dim, scale, mean)
     G, D = G.to(device), D.to(device)
     sample_latent = LatentSampler(c, rng, device)
     opt_g = torch.optim.Adam(G.parameters(), lr=c.lr_g, betas=(0.5, c.beta2))
@@ -455,7 +477,8 @@ def load_generators() -> dict[str, GANRun]:
 
 
 def benchmark_figures() -> dict:
-    """The figures of ``benchmarks/gan_modes.py --ablation`` as shipped with the package
-    (the chapter's tables: 5 seeds of each row take minutes, not seconds)."""
+    """The figures of ``benchmarks/gan_modes.py --ablation --own-data 3`` as shipped
+    with the package (the chapter's tables: 5 seeds of each row take minutes, not
+    seconds); ``"own_data"`` holds the runs through ``train_gan(data=array)``."""
     path = resources.files("dlbook") / "assets" / "gan_modes.json"
     return json.loads(path.read_text())

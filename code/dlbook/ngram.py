@@ -25,8 +25,8 @@ from ._checks import check_float, check_int
 
 
 def _codes(ids: np.ndarray, k: int, V: int) -> np.ndarray:
-    """The k-gram starting at each position, as an integer in base V: (len(ids) - k +
-    1,)."""
+    """The k-gram starting at each position, as an integer in base V:
+    (len(ids) - k + 1,)."""
     code = np.zeros(len(ids) - k + 1, dtype=np.int64)
     for j in range(k):
         code = code * V + ids[j:len(ids) - k + 1 + j]

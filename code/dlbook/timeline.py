@@ -8,9 +8,9 @@ cannot enter the figure without a citation.
 
 Dates are years, as the sources give them; where a span's end is a month within a year
 (Tesla, 2017 to July 2022) the year is used. The PhD runs to 2016, the date of the
-thesis (August 2016), so it overlaps OpenAI's founding in December 2015. A span that no
-source ends (Eureka Labs) is ``ongoing``; a move that only news reports date is labelled
-"(reported)".
+thesis (August 2016), so it overlaps OpenAI's founding in December 2015. Eureka Labs
+ends in 2026: joining Anthropic, he wrote that he plans to resume his work on
+education "in time". A span that no source ends (Anthropic) is ``ongoing``.
 """
 from __future__ import annotations
 
@@ -44,9 +44,8 @@ EVENTS = (
     Event("position", 2015, 2017, "OpenAI", "openai2015introducing"),
     Event("position", 2017, 2022, "Tesla, Director of AI", "karpathy_homepage"),
     Event("position", 2023, 2024, "OpenAI", "karpathy_homepage"),
-    Event("position", 2024, None, "Eureka Labs", "eurekalabs2024", ongoing=True),
-    Event("position", 2026, None, "Anthropic (reported, May 2026)",
-          "aiwire2026karpathy"),
+    Event("position", 2024, 2026, "Eureka Labs (paused)", "eurekalabs2024"),
+    Event("position", 2026, None, "Anthropic", "karpathy2026anthropic", ongoing=True),
     # research papers he wrote or co-wrote
     Event("research", 2014, None, "video CNNs", "karpathy2014video"),
     Event("research", 2015, None, "captioning", "karpathy2015alignments"),
@@ -60,7 +59,7 @@ EVENTS = (
     # open-source code
     Event("code", 2015, None, "char-rnn", "karpathy2015charrnn"),
     Event("code", 2020, None, "micrograd, minGPT", "karpathy2020micrograd"),
-    Event("code", 2023, None, "nanoGPT", "karpathy2023nanogpt"),
+    Event("code", 2022, None, "nanoGPT", "karpathy2022nanogpt"),
     Event("code", 2024, None, "llm.c", "karpathy2024llmc"),
     Event("code", 2025, None, "nanochat", "karpathy2025nanochat"),
     # essays

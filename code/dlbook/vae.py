@@ -1,5 +1,5 @@
-"""The variational autoencoder, its forward pass and ELBO in NumPy and PyTorch (chapter
-05).
+"""The variational autoencoder, its forward pass and ELBO in NumPy and PyTorch
+(chapter 05).
 
 Model (Kingma & Welling 2014; Rezende et al. 2014): a prior z ~ N(0, I), a decoder
 p(x | z) (Bernoulli pixels with logits f(z), or Gaussian), and an encoder
@@ -58,8 +58,8 @@ def gaussian_log_likelihood(X, mean, var: float) -> np.ndarray:
 # --------------------------------------------------------------------- NumPy model
 def init_vae_params(input_size: int, hidden_size: int, latent_size: int, *,
                     rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Weights ~ N(0, 1 / fan_in), biases 0, in ``torch.nn.Linear``'s layout (out,
-    in)."""
+    """Weights ~ N(0, 1 / fan_in), biases 0, in ``torch.nn.Linear``'s layout,
+    (out, in)."""
     D = check_int("input_size", input_size, minimum=1)
     H = check_int("hidden_size", hidden_size, minimum=1)
     d_z = check_int("latent_size", latent_size, minimum=1)
