@@ -137,3 +137,12 @@ def test_a_weighted_ring_draws_each_mode_in_proportion():
         data.make_ring(10, weights=np.ones(8))
     with pytest.raises(ValueError, match="8 non-negative"):
         data.make_ring(10, weights=[0.5, 0.5])
+
+
+def test_the_sea_surface_temperature_is_the_shipped_monthly_series():
+    sst = data.load_sea_surface_temperature()
+    assert sst.shape == (61 * 12,) and np.isfinite(sst).all()
+    assert sst[0] == 23.11 and sst[-1] == 22.07                  # Jan 1950, Dec 2010
+    assert 18.0 < sst.min() < sst.max() < 30.0
+    by_month = sst.reshape(61, 12).mean(axis=0)                  # warm season Feb-Apr
+    assert by_month.argmax() in (1, 2, 3) and by_month.argmin() in (7, 8, 9)

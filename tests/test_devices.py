@@ -145,7 +145,9 @@ def test_forecaster_training_on_the_model_device():
     split = forecast.time_split(X, y)
     model = forecast.gru_forecaster(hidden_size=4).to(META)
     with OnAnotherDevice():
-        history = forecast.train_forecaster(model, split, epochs=2, batch_size=8)
+        history = forecast.train_forecaster(model, split.X_train, split.y_train,
+                                            split.X_val, split.y_val, epochs=2,
+                                            batch_size=8)
         assert len(history["train"]) == len(history["val"]) == 2
         assert forecast.predict(model, split.X_test).shape == (len(split.X_test),)
     assert on_the_device(model)

@@ -22,7 +22,7 @@ HOSTS = {
     "cs231n.stanford.edu", "openai.com", "cdn.openai.com", "eurekalabs.ai", "aiwire.news",
     "www.linuxfoundation.org", "incompleteideas.net", "www.deeplearningbook.org", "d2l.ai",
     "nndl.github.io", "keras.io", "pypi.org", "www.coursera.org", "youtu.be",
-    "archive.ics.uci.edu", "scikit-learn.org",
+    "archive.ics.uci.edu", "scikit-learn.org", "www.cpc.ncep.noaa.gov",
     # code and tools
     "github.com", "gist.github.com", "nbgrader.readthedocs.io",
     "otter-grader.readthedocs.io", "jupyterbook.org", "www.sphinx-doc.org",

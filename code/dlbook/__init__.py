@@ -7,7 +7,8 @@ side by side):
   ``as_tensor_for`` (an input on its model's device)
 - ``training``: the update step every training loop shares (``sgd_step``, ``update``)
   and ``fit``, the one epoch loop of the PyTorch models
-- ``data``: offline data loaders (tiny Shakespeare, digits, 2-D mixtures, time series)
+- ``data``: offline data loaders (tiny Shakespeare, digits, 2-D mixtures, time series,
+  the sea-surface temperature of chapter 07)
 - ``activations``: activation functions and their derivatives (chapters 02-03)
 - ``concepts``: the small demonstrations of chapter 02 and its concept map
 - ``mlp``: the multilayer perceptron, NumPy ``MLP`` and ``TorchMLP`` (chapter 03)
@@ -25,11 +26,13 @@ side by side):
   (chapters 02, 06)
 - ``gan_torch``: GANs of MLPs in PyTorch on two Gaussian mixtures and on digits,
   WGAN-GP (chapter 06)
-- ``forecast``: time-ordered splits, baselines and a GRU forecaster (chapter 07)
+- ``forecast``: time-ordered splits, forecast-origin windows, baselines, a window MLP
+  and a GRU forecaster, errors by horizon (chapter 07)
 - ``charlm``: character-level models of tiny Shakespeare, counts to LSTM (chapter 08);
   ``ngram``: Kneser-Ney n-gram models (chapter 08)
 - ``timeline``: Karpathy's career and work as a sourced table (chapter 01)
 - ``compute``: published training-compute figures and doubling times (chapter 11)
+- ``scaling``: isoFLOP runs of the character LSTM and compute-optimal sizes (chapter 11)
 - ``plotting``: figure helpers; ``animations``: training as slider players;
   ``widgets``: ipywidgets front-ends (the only module that imports ipywidgets)
 """

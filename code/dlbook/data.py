@@ -1,6 +1,8 @@
 """Offline data for every chapter: nothing here touches the network.
 
 - tiny Shakespeare, shipped in ``assets/`` (source and license in ``assets/SOURCE.md``);
+- NOAA's monthly sea-surface temperature of the Niño 1+2 region, 1950-2010, shipped in
+  ``assets/``;
 - scikit-learn's bundled 8x8 digits (Alpaydin & Kaynak's UCI set, shipped inside
   sklearn);
 - generated sets: the ring of Gaussians used by GAN papers, two moons, and time series.
@@ -21,6 +23,7 @@ from ._checks import check_choice, check_float, check_fraction, check_int
 from .utils import numpy_rng
 
 SHAKESPEARE_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
+SST_SHA256 = "b647be00e0fd264be9764e317e6b963f35030014ecca2b21b204521716e463ad"
 
 
 class DataSplit(NamedTuple):
@@ -73,6 +76,20 @@ def load_digits(test_fraction: float = 0.25, seed: int = 0) -> DataSplit:
                              stratify=y)
     X_train, X_test, y_train, y_test = parts
     return DataSplit(X_train, y_train, X_test, y_test)
+
+
+# -------------------------------------------------------- sea-surface temperature
+def load_sea_surface_temperature() -> np.ndarray:
+    """Monthly mean sea-surface temperature of the Niño 1+2 region, in degrees Celsius,
+    January 1950 to December 2010: 732 values, one per month, in time order (index
+    12 * (year - 1950) + month - 1). NOAA's public-domain ERSST.V3B index; source in
+    ``assets/SOURCE.md``."""
+    raw = (resources.files("dlbook") / "assets" / "nino12_sst.csv").read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != SST_SHA256:
+        raise RuntimeError(f"nino12_sst.csv is corrupt: sha256 {digest}")
+    rows = [line.split(",") for line in raw.decode("ascii").splitlines()[1:]]
+    return np.array([[float(v) for v in row[1:]] for row in rows]).ravel()
 
 
 # -------------------------------------------------------------------- 2-D mixtures

@@ -207,8 +207,8 @@ def torch_cell_grads(cell: str, module: torch.nn.RNNBase) -> dict[str, np.ndarra
 
 # ------------------------------------------------------- a model on PyTorch's cells
 class SequenceRegressor(torch.nn.Module):
-    """A recurrent cell and a linear readout of its last hidden state, predicting one
-    number per sequence; the initial weights are drawn from ``seed``.
+    """A recurrent cell and a linear readout of its last hidden state, predicting
+    ``outputs`` numbers per sequence; the initial weights are drawn from ``seed``.
 
     Sequences are time first, (T, B, input), as in the rest of chapter 04, or batch
     first, (B, T, input), with ``batch_first``: a batch of windows of a series, one
@@ -216,25 +216,30 @@ class SequenceRegressor(torch.nn.Module):
     """
 
     def __init__(self, cell: str, input_size: int = 2, hidden_size: int = 32,
-                 forget_bias: float = 1.0, *, batch_first: bool = False, seed: int = 0):
+                 forget_bias: float = 1.0, *, outputs: int = 1,
+                 batch_first: bool = False, seed: int = 0):
         super().__init__()
         self.cell = check_choice("cell", cell, CELLS)
         check_int("input_size", input_size, minimum=1)
         check_int("hidden_size", hidden_size, minimum=1)
+        self.outputs = check_int("outputs", outputs, minimum=1)
         forget_bias = check_float("forget_bias", forget_bias)
         with seeded(seed):
             self.rnn = CELLS[cell](input_size, hidden_size, batch_first=batch_first)
-            self.out = torch.nn.Linear(hidden_size, 1)
+            self.out = torch.nn.Linear(hidden_size, outputs)
         if cell == "lstm":   # gate order i, f, g, o: start with the forget gate open
             with torch.no_grad():
                 self.rnn.bias_ih_l0[hidden_size:2 * hidden_size].fill_(forget_bias)
                 self.rnn.bias_hh_l0[hidden_size:2 * hidden_size].zero_()
 
     def forward(self, X: torch.Tensor, y: torch.Tensor | None = None):
-        """X: (T, B, input) -> predictions (B,) and, given targets y, their MSE."""
+        """X: (T, B, input) -> predictions (B,), or (B, outputs), and, given targets y
+        of that shape, their mean squared error."""
         assert X.ndim == 3 and X.shape[2] == self.rnn.input_size, f"X: {tuple(X.shape)}"
         H, _ = self.rnn(X)                       # (T, B, hidden), or (B, T, hidden)
         last = H[:, -1] if self.rnn.batch_first else H[-1]                 # (B, hidden)
-        prediction = self.out(last).squeeze(-1)                            # (B,)
+        prediction = self.out(last)                                   # (B, outputs)
+        if self.outputs == 1:
+            prediction = prediction.squeeze(-1)                            # (B,)
         loss = None if y is None else ((prediction - y) ** 2).mean()
         return prediction, loss
