@@ -53,6 +53,17 @@ def test_timeline_draws_a_bar_per_span_and_a_dot_per_dated_item():
     matplotlib.pyplot.close(ax.figure)
 
 
+def test_timeline_labels_do_not_overlap_as_chapter_01_draws_them():
+    fig, ax = matplotlib.pyplot.subplots(figsize=(11, 5.5))
+    plotting.plot_timeline(timeline.EVENTS, ax=ax)
+    renderer = fig.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in ax.texts]
+    for i, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[i + 1:]:
+            assert not box_a.overlaps(box_b), (a, b)
+    matplotlib.pyplot.close(fig)
+
+
 def test_every_compute_figure_cites_an_entry_of_the_bibliography():
     assert all(run.source in BIB for run in (*compute.TRAINING_RUNS,
                                              compute.STUDY_LARGEST_RUN))

@@ -283,9 +283,13 @@ TIMELINE_COLORS = {"education": "#93c5fd", "position": "#fca5a5", "research": "#
                    "teaching": "#15803d", "code": "#7c3aed", "essay": "#b45309"}
 
 
+YEARS_PER_CHARACTER = 0.16   # width of a 7.5-point character on the default timeline
+
+
 def plot_timeline(events, ax=None, first_year: int = 2004, last_year: int = 2027):
     """One lane per kind of event (timeline.KINDS): spans as bars (hatched to the edge
-    when ongoing), dated items as dots.
+    when ongoing), dated items as dots. A label longer than its bar goes above or below
+    it, alternately.
 
     Items of the same lane and year are spread across that year, and their labels cycle
     through four heights (two above the lane, two below) so that neighbours stay
@@ -301,12 +305,20 @@ def plot_timeline(events, ax=None, first_year: int = 2004, last_year: int = 2027
         y, color = row * spacing, TIMELINE_COLORS[kind]
         items = events_of(kind, events)
         dated = [e for e in items if e.end is None and not e.ongoing]
+        outside = 0                       # labels too long for their bar so far
         for event in (e for e in items if e.end is not None or e.ongoing):
             end = last_year if event.ongoing else event.end   # no end: to the edge
             ax.barh(y, end - event.start, left=event.start, height=0.55, color=color,
                     edgecolor="#374151", linewidth=0.6,
                     hatch="//" if event.ongoing else None)
-            if event.ongoing:   # label at the start, clear of dated items further along
+            if len(event.label) * YEARS_PER_CHARACTER > end - event.start:
+                dy = 0.4 if outside % 2 == 0 else -0.4    # above, then below, the bar
+                outside += 1
+                x = min((event.start + end) / 2,                 # inside the axes
+                        last_year - len(event.label) * YEARS_PER_CHARACTER / 2)
+                ax.text(x, y + dy, event.label, ha="center",
+                        va="bottom" if dy > 0 else "top", fontsize=7.5)
+            elif event.ongoing:  # label at the start, clear of dated items further on
                 ax.text(event.start + 0.15, y, event.label, ha="left", va="center",
                         fontsize=7.5, bbox={"color": "white", "pad": 0.5})
             else:
