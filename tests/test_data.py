@@ -146,3 +146,9 @@ def test_the_sea_surface_temperature_is_the_shipped_monthly_series():
     assert 18.0 < sst.min() < sst.max() < 30.0
     by_month = sst.reshape(61, 12).mean(axis=0)                  # warm season Feb-Apr
     assert by_month.argmax() in (1, 2, 3) and by_month.argmin() in (7, 8, 9)
+
+
+def test_a_shipped_file_that_does_not_match_its_digest_is_refused():
+    assert data.checked_asset("nino12_sst.csv", data.SST_SHA256)
+    with pytest.raises(RuntimeError, match="nino12_sst.csv is corrupt"):
+        data.checked_asset("nino12_sst.csv", data.SHAKESPEARE_SHA256)

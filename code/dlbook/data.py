@@ -35,6 +35,16 @@ class DataSplit(NamedTuple):
     y_test: np.ndarray
 
 
+def checked_asset(name: str, sha256: str) -> bytes:
+    """The bytes of a data file shipped in ``assets/``, checked against its digest: a
+    truncated install would shift every figure computed from it."""
+    raw = (resources.files("dlbook") / "assets" / name).read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != sha256:
+        raise RuntimeError(f"{name} is corrupt: sha256 {digest}")
+    return raw
+
+
 # ----------------------------------------------------------------- tiny Shakespeare
 def shakespeare_path() -> Path:
     """Path of the shipped ``tinyshakespeare.txt``."""
@@ -50,11 +60,7 @@ def load_shakespeare(split: str = "all", train_fraction: float = 0.9) -> str:
     """
     check_choice("split", split, ("all", "train", "val"))
     train_fraction = check_fraction("train_fraction", train_fraction)
-    raw = shakespeare_path().read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
-    if digest != SHAKESPEARE_SHA256:  # a truncated install would shift every figure
-        raise RuntimeError(f"tinyshakespeare.txt is corrupt: sha256 {digest}")
-    text = raw.decode("ascii")
+    text = checked_asset("tinyshakespeare.txt", SHAKESPEARE_SHA256).decode("ascii")
     n_train = int(train_fraction * len(text))
     return {"all": text, "train": text[:n_train], "val": text[n_train:]}[split]
 
@@ -84,11 +90,8 @@ def load_sea_surface_temperature() -> np.ndarray:
     January 1950 to December 2010: 732 values, one per month, in time order (index
     12 * (year - 1950) + month - 1). NOAA's public-domain ERSST.V3B index; source in
     ``assets/SOURCE.md``."""
-    raw = (resources.files("dlbook") / "assets" / "nino12_sst.csv").read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
-    if digest != SST_SHA256:
-        raise RuntimeError(f"nino12_sst.csv is corrupt: sha256 {digest}")
-    rows = [line.split(",") for line in raw.decode("ascii").splitlines()[1:]]
+    text = checked_asset("nino12_sst.csv", SST_SHA256).decode("ascii")
+    rows = [line.split(",") for line in text.splitlines()[1:]]
     return np.array([[float(v) for v in row[1:]] for row in rows]).ravel()
 
 
