@@ -49,6 +49,49 @@ ENDLESS = '''def train(X, y, hidden=16, lr=1.0, steps=1000, seed=0):
         pass
 '''
 CELL_SECONDS = 4     # per cell in these runs, so each endless loop costs 4 s
+# Attacks on verdicts decided in the student's process; the tests now run in a kernel of
+# their own (tools/verdicts.py), so none of them may earn a point. Scored full marks when
+# pass and fail were read from the student's kernel: failing tests print no traceback.
+HIDES_TRACEBACKS = """import dataclasses
+shell = dataclasses.sys.modules["IPython"].get_ipython()
+shell._showtraceback = lambda *args, **kwargs: None
+"""
+# The same behind doctest prompts: not Python, so the review cannot parse it, but IPython
+# strips the prompts and runs it.
+PROMPTS = """>>> import dataclasses
+>>> shell = dataclasses.sys.modules["IPython"].get_ipython()
+>>> shell._showtraceback = lambda *args, **kwargs: None
+"""
+# Rebinds the provided finite differences so that a backward pass of zeros agrees with it.
+WALRUS_HELPER = """(numerical_gradient := lambda f, x, h=1e-6: np.zeros_like(x, dtype=float))
+
+
+def loss_and_gradients(params, X, y):
+    L = len(params) // 2
+    A = X
+    for l in range(1, L + 1):
+        Z = A @ params[f"W{l}"].T + params[f"b{l}"]
+        A = np.tanh(Z) if l < L else Z
+    J = -np.mean(log_softmax(A)[np.arange(len(y)), y])
+    return J, {k: np.zeros_like(v) for k, v in params.items()}
+"""
+# Returns an object equal to anything, which would pass `==` and `np.allclose`.
+ALWAYS_EQUAL = """class Anything(float):
+    def __eq__(self, other):
+        return True
+    def __array_function__(self, *args, **kwargs):
+        return True
+
+
+def tanh_backward(dA, Z):
+    return Anything()
+"""
+# Blinds the run-time check (it reads a JSON fingerprint) and runs a shell command.
+BLINDS_JSON = """import random
+random._os.popen("echo hello > /tmp/planted").read()
+import dataclasses
+dataclasses.sys.modules["json"].dumps = lambda *args, **kwargs: "{}"
+"""
 
 
 def solution(course, grade_id):
@@ -93,6 +136,18 @@ def crafted(course):
     out["prints_50_mb"] = assignments.submission(course, NAME, {
         **dict.fromkeys(list(sol)[:3], "solution"),
         "train": sol["train"] + '\nprint("x" * 50_000_000)\n'})
+    out["hides_tracebacks"] = assignments.submission(
+        course, NAME, {"linear_backward": HIDES_TRACEBACKS})
+    out["prompts"] = assignments.submission(course, NAME, {"linear_backward": PROMPTS})
+    out["walrus_helper"] = assignments.submission(course, NAME, {
+        **dict.fromkeys(sol, "solution"), "loss_and_gradients": WALRUS_HELPER})
+    out["always_equal"] = assignments.submission(course, NAME, {"tanh_backward": ALWAYS_EQUAL})
+    out["blinds_json"] = assignments.submission(course, NAME, {
+        **dict.fromkeys(sol, "solution"), "linear_backward": sol["linear_backward"] + BLINDS_JSON})
+    written = assignments.submission(course, NAME)
+    next(c for c in written.cells if c.metadata.get("nbgrader", {}).get("grade_id")
+         == "why_the_scale").source = '=HYPERLINK("http://x") <script>alert("x")</script>'
+    out["script_answer"] = written
     out["warns_on_stderr"] = assignments.submission(course, NAME, {
         **dict.fromkeys(sol, "solution"), "tanh_backward": sol["tanh_backward"].replace(
             '"""\n', '"""\n    np.log(np.zeros(1))      # RuntimeWarning on stderr\n', 1)})
@@ -102,7 +157,9 @@ def crafted(course):
 ROSTER = ["solution", "untouched", "rewrites_asserts", "patches_allclose", "patches_testing",
           "redefines_helper", "helper_in_own_cell", "duplicated_cell", "lost_metadata",
           "colab_copy", "side_file", "unreadable", "ignores_sigint", "endless",
-          "prints_50_mb", "warns_on_stderr", "never_submitted"]
+          "prints_50_mb", "warns_on_stderr", "hides_tracebacks", "prompts", "walrus_helper",
+          "always_equal", "blinds_json", "pipe", "links_dev_zero", "links_source",
+          "links_classmate", "script_answer", "never_submitted"]
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +178,13 @@ def course():
         broken = assignments.notebook_path(course, "submitted", NAME, "unreadable")
         broken.parent.mkdir(parents=True)
         broken.write_text('{"cells": [ this is not JSON')
+        for student, target in [("pipe", None), ("links_dev_zero", "/dev/zero"),
+                                ("links_source",
+                                 assignments.notebook_path(course, "source", NAME))]:
+            path = assignments.notebook_path(course, "submitted", NAME, student)
+            path.parent.mkdir(parents=True)
+            os.mkfifo(path) if target is None else path.symlink_to(target)
+        (course / "submitted" / "links_classmate").symlink_to(course / "submitted" / "solution")
         limits = sandbox.Limits(cell_seconds=CELL_SECONDS)
         grading.grade(course, [NAME], ROSTER, jobs=2, limits=limits, progress=lambda _: None)
         grading.merge(course, [NAME])
@@ -145,8 +209,12 @@ def export_rows(course):
 @pytest.mark.parametrize("student,score", [
     # 9 of 10: the written answer (1 point) is marked by hand later
     ("solution", 9), ("untouched", 0), ("helper_in_own_cell", 0), ("duplicated_cell", 9),
-    ("lost_metadata", 9), ("colab_copy", 9), ("side_file", 9), ("prints_50_mb", 9),
-    ("warns_on_stderr", 9), ("endless", 7)])
+    ("lost_metadata", 9), ("colab_copy", 9), ("side_file", 9), ("warns_on_stderr", 9),
+    ("endless", 7), ("prompts", 0), ("always_equal", 0),
+    # the cell over the output cap is stopped and does not count: no `train`
+    ("prints_50_mb", 7),
+    # questions 1 and 2 (4 points); no backward pass, so neither 3 nor 4
+    ("walrus_helper", 4)])
 def test_submissions_score_what_their_answers_earn(course, student, score):
     row = export_rows(course)[student]
     assert row["status"] == "graded" and float(row["score"]) == score, row
@@ -162,6 +230,25 @@ def test_answers_that_reach_the_interpreter_are_flagged_and_score_nothing_yet(
         course, student, reason):
     row = export_rows(course)[student]
     assert row["status"] == "flagged" and row["score"] == "" and reason in row["reason"], row
+
+
+@pytest.mark.parametrize("student,earned", [
+    ("rewrites_asserts", 0), ("patches_allclose", 0), ("patches_testing", 0),
+    ("hides_tracebacks", 0), ("blinds_json", 2), ("redefines_helper", 9)])
+def test_patching_the_answers_kernel_changes_no_verdict(course, student, earned):
+    # flagged or not, the tests ran in their own kernel: the verdicts are what the
+    # answers earn (redefines_helper holds the solution; blinds_json too, but its broken
+    # json.dumps breaks its kernel's messages, so that cell counts as not run and only
+    # tanh_backward's 2 points stand)
+    assert sum(result(course, student)["cells"].values()) == earned
+
+
+@pytest.mark.parametrize("student", ["pipe", "links_dev_zero", "links_source",
+                                     "links_classmate"])
+def test_links_pipes_and_devices_are_refused_unread(course, student):
+    row = export_rows(course)[student]
+    assert row["status"] == "refused" and row["score"] == "", row
+    assert "not" in row["reason"] and "read" in row["reason"], row
 
 
 def test_the_assert_rewriting_transformer_is_also_caught_at_run_time(course):
@@ -188,7 +275,8 @@ def test_every_student_on_the_roster_is_in_the_export_with_a_score_or_a_reason(c
 def test_graded_notebooks_keep_at_most_the_output_cap(course):
     graded = assignments.notebook_path(course, "autograded", NAME, "prints_50_mb")
     assert graded.stat().st_size < 2 * sandbox.Limits().output_bytes
-    assert "[output cut" in graded.read_text()
+    assert "OutputLimit" in graded.read_text()
+    assert any("no cell after it ran" in e for e in result(course, "prints_50_mb")["events"])
 
 
 def test_scores_reach_nbgrader_gradebook(course):
@@ -198,8 +286,11 @@ def test_scores_reach_nbgrader_gradebook(course):
         assert gradebook.find_submission(NAME, "endless").score == 7
     grading.merge(course, [NAME])          # a regrade replaces, never adds
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        # every student but the missing and the unreadable one
-        assert len(gradebook.assignment_submissions(NAME)) == len(ROSTER) - 2
+        # every student but the missing, the unreadable and the refused ones
+        unread = {"never_submitted", "unreadable", "pipe", "links_dev_zero", "links_source",
+                  "links_classmate"}
+        assert {s.student.id for s in gradebook.assignment_submissions(NAME)} == \
+            set(ROSTER) - unread
 
 
 def test_feedback_shows_the_score_but_not_the_hidden_tests(course):
@@ -209,6 +300,30 @@ def test_feedback_shows_the_score_but_not_the_hidden_tests(course):
         html = (course / "feedback" / student / f"{NAME}.html").read_text()
         assert "Hidden test" in html and "default_rng(31)" not in html
     assert "failed" in (course / "feedback" / "endless" / f"{NAME}.html").read_text()
+
+
+def test_feedback_is_sanitised_and_csv_fields_are_not_formulas(course):
+    html = (course / "feedback" / "script_answer" / f"{NAME}.html").read_text()
+    assert 'alert("x")</script>' not in html
+    table = grading.written(course, NAME, ["script_answer"])
+    rows = list(csv.DictReader(table.read_text().splitlines()))
+    assert rows[0]["answer"].startswith("'=HYPERLINK")
+    assert grading.csv_value(rows[0]["answer"]).startswith("=HYPERLINK")
+
+
+def test_feedback_after_the_first_hidden_test_shows_verdicts_only(course):
+    html = (course / "feedback" / "untouched" / f"{NAME}.html").read_text()
+    # the first visible test shows its error; later visible tests only their verdict
+    assert html.count("NotImplementedError") >= 1
+    assert "failed (NotImplementedError)" in html and "Traceback" not in html.split(
+        "Hidden test")[1]
+
+
+def test_grades_csv_keeps_every_student_ever_graded(course):
+    grading.export(course, [NAME], ["solution"])
+    assert list(export_rows(course)) == list(dict.fromkeys(["solution"] + sorted(
+        p.stem for p in (course / "results" / NAME).glob("*.json"))))
+    grading.export(course, [NAME], ROSTER)
 
 
 def test_a_flagged_result_counts_once_accepted(course):
@@ -237,12 +352,15 @@ def test_the_kernel_sees_no_course_no_environment_and_no_network(tmp_path, monke
     course_file = assignments.notebook_path(assignments.COURSE, "source", NAME)
     _, texts = run(
         "import os, socket\n"
-        f"print(os.environ.get('GRADER_SECRET'), os.path.exists({str(secret_file)!r}),"
+        "try:\n    leaked = b'hunter2' in open('/proc/1/environ', 'rb').read()\n"
+        "except OSError:\n    leaked = False      # as root, the sandbox's pid 1 is root's\n"
+        "print(os.environ.get('GRADER_SECRET'), leaked,"
+        f" os.path.exists({str(secret_file)!r}),"
         f" os.path.exists({str(course_file)!r}), os.path.exists(os.path.expanduser('~/.ssh')))",
         "try:\n    socket.create_connection(('127.0.0.1', 22), timeout=2)\n"
         "except OSError as e:\n    print('no network:', e.errno)",
         f"open({str(tmp_path / 'planted')!r}, 'w')")
-    assert texts[0] == "None False False False\n"
+    assert texts[0] == "None False False False False\n"
     assert texts[1].startswith("no network")
     assert texts[2] == "FileNotFoundError" and not (tmp_path / "planted").exists()
 
@@ -349,3 +467,13 @@ def test_python_under_tmp_is_bound_on_top_of_the_sandbox_tmp(tmp_path):
     tmpfs = argv.index("--tmpfs")
     binds = [i for i, arg in enumerate(argv) if arg in ("--ro-bind", "--bind")]
     assert binds and all(i > tmpfs for i in binds)
+
+
+def test_display_updates_count_against_the_output_cap():
+    # updating one displayed output 50 times stores one output, but sends 5 MB
+    execution, texts = run(
+        "handle = display('x', display_id=True)\n"
+        "for _ in range(50):\n    handle.update('y' * 100_000)",
+        "print('after')", limits=sandbox.Limits(cell_seconds=20))
+    assert "OutputLimit" in texts[0] and texts[1] == "NotRun"
+    assert len(nbformat.writes(execution.nb)) < 2 * sandbox.Limits().output_bytes

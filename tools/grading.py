@@ -37,12 +37,13 @@ from pathlib import Path
 
 import nbformat
 
-from tools import assignments, sandbox, submissions
+from tools import assignments, sandbox, submissions, verdicts
 
 HIDDEN = "### BEGIN HIDDEN TESTS"
 # A result's status, and whether it carries a score that counts.
 COUNTED = {"graded": True, "reviewed": True, "timed out": True, "flagged": False,
-           "missing": False, "unreadable": False, "ambiguous": False, "error": False}
+           "missing": False, "unreadable": False, "ambiguous": False, "refused": False,
+           "error": False}
 
 
 def test_cells(source) -> dict[str, tuple[int, float]]:
@@ -60,10 +61,14 @@ def passed(cell) -> bool:
 def locate(course: Path, name: str, student: str) -> tuple[Path | None, str, list[str]]:
     """The student's notebook for ``name``, or the status that says why there is none."""
     base = course / "submitted" / student
+    if os.path.lexists(base) and not submissions.plain_folder(base):
+        return None, "refused", [f"the submission folder is a link: it {submissions.NOT_READ}"]
     for folder in (base / name, base):
         path, notes = submissions.find_notebook(folder, name)
         if path is not None:
             return path, "", notes
+        if any(submissions.NOT_READ in note for note in notes):
+            return None, "refused", notes
         if notes:
             return None, "ambiguous", notes
     return None, "missing", ["no notebook was handed in"]
@@ -88,7 +93,7 @@ def grade_one(course: Path, name: str, student: str, limits: sandbox.Limits) -> 
             result["status"] = "unreadable"
             return result
         watch = {index for index, _, _ in submissions.answer_cells(source)}
-        run = sandbox.execute(rebuilt.nb, limits, watch)
+        run = verdicts.run(rebuilt.nb, source, limits, watch)
         result["events"], result["seconds"] = run.events, round(run.seconds, 2)
         result["flags"] = rebuilt.flags + [f"at run time: {t}" for t in run.tampering]
         result["cells"] = {grade_id: points if passed(run.nb.cells[index]) else 0.0
@@ -189,30 +194,56 @@ def merge(course: Path, names: list[str]) -> None:
 
 
 def feedback(course: Path, name: str, student: str, result: dict) -> Path | None:
-    """The graded notebook as HTML for the student, hidden tests reduced to passed/failed."""
+    """The graded notebook as HTML for the student: hidden tests reduced to passed or
+    failed, and every test after the first hidden one to its verdict and the name of its
+    error (its output could hold what the answers' code saw of the hidden tests); HTML and
+    scripts in answers and outputs sanitised."""
     graded = assignments.notebook_path(course, "autograded", name, student)
     if not graded.exists():
         return None
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors.sanitize import SanitizeHTML
 
     nb = nbformat.read(graded, as_version=4)
+    hidden_seen = False
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and HIDDEN in cell.source:
-            points = result["cells"].get(meta.get("grade_id"), 0)
-            verdict = "passed" if passed(cell) else "failed"
+        if cell.cell_type != "code" or not meta.get("grade"):
+            continue
+        errors = [o.ename for o in cell.outputs if o.output_type == "error"]
+        verdict = f"failed ({errors[0]})" if errors else "passed"
+        if HIDDEN in cell.source:
+            hidden_seen = True
             cell.source = f"# Hidden test ({meta.get('points', 0):g} points): {verdict}"
-            cell.outputs = []
-            meta["points"] = points
+            meta["points"] = result["cells"].get(meta.get("grade_id"), 0)
+        if hidden_seen:
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
+                                                   text=f"{verdict}\n")]
     lines = [f"# Feedback: {name}, {student}",
              f"**Score:** {_score_text(result)}."]
     lines += [f"- {text}" for text in result["notes"] + result["events"]]
     nb.cells.insert(0, nbformat.v4.new_markdown_cell("\n".join(lines)))
-    html, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    exporter = HTMLExporter(template_name="lab")
+    exporter.register_preprocessor(SanitizeHTML(), enabled=True)
+    html, _ = exporter.from_notebook_node(nb)
     path = course / "feedback" / student / f"{name}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html)
     return path
+
+
+FORMULA = ("=", "+", "-", "@", "\t", "\r")    # what a spreadsheet would run as a formula
+
+
+def csv_safe(text: str) -> str:
+    """A CSV field a spreadsheet shows as text: one that starts like a formula gets a
+    leading apostrophe (OWASP's advice for CSV injection)."""
+    return "'" + text if text.startswith(FORMULA) else text
+
+
+def csv_value(text: str) -> str:
+    """The field csv_safe() was given."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA) else text
 
 
 def _score_text(result: dict) -> str:
@@ -232,6 +263,9 @@ def export(course: Path, names: list[str], students: list[str]) -> Path:
     """
     from nbgrader.api import Gradebook, MissingEntry
 
+    graded_before = sorted({p.stem for name in names
+                            for p in (course / "results" / name).glob("*.json")})
+    students = list(dict.fromkeys(list(students) + graded_before))   # nobody dropped
     path = course / "grades.csv"
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook, \
             path.open("w", newline="") as handle:
@@ -254,7 +288,8 @@ def export(course: Path, names: list[str], students: list[str]) -> Path:
                 max_score = f"{gradebook.find_assignment(name).max_score:g}"
                 reason = "; ".join(result["flags"] or
                                    notes + result["notes"] + result.get("events", []))
-                writer.writerow([student, name, result["status"], score, max_score, reason])
+                writer.writerow([csv_safe(student), name, result["status"], score, max_score,
+                                 csv_safe(reason)])
     return path
 
 
@@ -265,7 +300,8 @@ def written(course: Path, name: str, students: list[str]) -> Path:
     given = {}
     if path.exists():
         with path.open(newline="") as handle:
-            given = {(r["student_id"], r["question"]): r for r in csv.DictReader(handle)}
+            given = {(csv_value(r["student_id"]), r["question"]): r
+                     for r in csv.DictReader(handle)}
     rows = []
     for student in students:
         graded = assignments.notebook_path(course, "autograded", name, student)
@@ -275,9 +311,10 @@ def written(course: Path, name: str, students: list[str]) -> Path:
             meta = cell.metadata.get("nbgrader", {})
             if cell.cell_type == "markdown" and meta.get("solution") and meta.get("grade"):
                 old = given.get((student, meta["grade_id"]), {})
-                rows.append({"student_id": student, "question": meta["grade_id"],
-                             "points": f"{meta['points']:g}", "answer": cell.source,
-                             "score": old.get("score", ""), "comment": old.get("comment", "")})
+                rows.append({"student_id": csv_safe(student), "question": meta["grade_id"],
+                             "points": f"{meta['points']:g}", "answer": csv_safe(cell.source),
+                             "score": old.get("score", ""),
+                             "comment": csv_safe(old.get("comment", ""))})
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, ["student_id", "question", "points", "answer",
@@ -299,7 +336,8 @@ def mark(course: Path, name: str) -> int:
             if not 0 <= score <= float(row["points"]):
                 raise SystemExit(f"{row['student_id']}, {row['question']}: score {score:g} "
                                  f"is not between 0 and {row['points']}")
-            entry = gradebook.find_grade(row["question"], name, name, row["student_id"])
+            entry = gradebook.find_grade(row["question"], name, name,
+                                         csv_value(row["student_id"]))
             entry.manual_score, entry.needs_manual_grade = score, False
         gradebook.db.commit()
     return len(rows)

@@ -105,8 +105,9 @@ def _tasks_of(uid: int) -> int:
     return count
 
 
-def command(argv: list[str], shared: Path, limits: Limits) -> list[str]:
-    """``argv`` wrapped in prlimit and bwrap, sharing only the folder ``shared``."""
+def command(argv: list[str], shared: Path, limits: Limits, binds=()) -> list[str]:
+    """``argv`` wrapped in prlimit and bwrap, sharing only the folder ``shared`` (and
+    ``binds``: (bwrap option, path) pairs)."""
     home = "/tmp/home"
     environment = {
         "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8",
@@ -128,7 +129,10 @@ def command(argv: list[str], shared: Path, limits: Limits) -> list[str]:
                "--size", str(limits.tmp_size), "--perms", "1777", "--tmpfs", "/tmp",
                "--perms", "0777", "--dir", home,
                *_system_binds(), *_python_binds(),
-               *_parents(str(shared)), "--bind", str(shared), str(shared), "--chdir", "/tmp"]
+               *_parents(str(shared)), "--bind", str(shared), str(shared)]
+    for option, path in binds:
+        sandbox += [*_parents(str(path)), option, str(path), str(path)]
+    sandbox += ["--chdir", "/tmp"]
     for key, value in environment.items():
         sandbox += ["--setenv", key, value]
     if root:
@@ -149,14 +153,14 @@ def command(argv: list[str], shared: Path, limits: Limits) -> list[str]:
     return caps + sandbox + argv
 
 
-def kernel_argv(shared: Path, limits: Limits) -> list[str]:
+def kernel_argv(shared: Path, limits: Limits, binds=()) -> list[str]:
     """The command of an IPython kernel in the sandbox ({connection_file} as Jupyter's)."""
     python = str(Path(sys.prefix) / "bin" / "python")
     return command([python, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                    "--HistoryManager.enabled=False"], shared, limits)
+                    "--HistoryManager.enabled=False"], shared, limits, binds)
 
 
-def kernel_manager(shared: Path, limits: Limits):
+def kernel_manager(shared: Path, limits: Limits, binds=()):
     """A Jupyter kernel manager whose kernel runs in the sandbox, over Unix sockets in
     ``shared`` (TCP would need the network the sandbox does not have)."""
     from jupyter_client.manager import AsyncKernelManager
@@ -164,7 +168,7 @@ def kernel_manager(shared: Path, limits: Limits):
     class SandboxedKernelManager(AsyncKernelManager):   # nbclient awaits its replies
         def format_kernel_cmd(self, extra_arguments=None):
             return [self.connection_file if part == "{connection_file}" else part
-                    for part in kernel_argv(shared, limits)]
+                    for part in kernel_argv(shared, limits, binds)]
 
         def write_connection_file(self, **kwargs):
             super().write_connection_file(**kwargs)
@@ -216,125 +220,210 @@ def _note(text: str):
     return new_output("stream", name="stdout", text=text)
 
 
-def execute(nb, limits: Limits = Limits(), watch: set[int] = frozenset()) -> Execution:
-    """Run ``nb`` cell by cell in a sandboxed kernel, as a student's Run All would.
+class OverCap(Exception):
+    """A notebook printed or displayed more than its cap: it stops there."""
+
+
+def _client_class():
+    from nbclient import NotebookClient
+
+    class CappedClient(NotebookClient):
+        """Counts every message with content against ``limits.output_bytes``: new outputs,
+        updates of an output displayed earlier and widget state alike (not the replays of
+        a restart); errors are kept short."""
+        limits = Limits()
+        kept = 0
+        counting = True
+
+        def process_message(self, msg, cell, cell_index):
+            content = msg["content"]
+            if msg["msg_type"] == "error":
+                content["evalue"] = content.get("evalue", "")[:2000]
+                content["traceback"] = [line[:2000] for line in content.get("traceback", [])[-20:]]
+            elif msg["msg_type"] not in ("status", "execute_input") and self.counting:
+                self.kept += len(json.dumps(content)) + sum(map(len, msg.get("buffers", [])))
+                if self.kept > self.limits.output_bytes:
+                    raise OverCap(f"the notebook printed or displayed more than "
+                                  f"{self.limits.output_bytes} bytes")
+            return super().process_message(msg, cell, cell_index)
+
+    return CappedClient
+
+
+class Session:
+    """One notebook's cells, run one at a time in a sandboxed kernel, as a Run All would.
 
     A cell that runs past ``limits.cell_seconds`` or kills its kernel (the memory limit,
     say) gets an error output; the kernel is then replaced and the cells that had finished
-    are run again, without their outputs, so that the cells after it are graded as usual.
-    After each cell in ``watch`` (the answers), FINGERPRINT is compared with its value
-    before it (the first time, before the first of them).
+    are run again, without their outputs, so that the cells after it run as usual. Past the
+    notebook's time limit (shared with other sessions through ``deadline``), after three
+    restarts, or over the output cap, no further cell runs. ``binds`` are extra folders of
+    the host, as (bwrap option, path) pairs, such as the channel of tools/channel.py.
     """
-    from jupyter_core.utils import run_sync
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    class CappedClient(NotebookClient):
-        """Keeps at most limits.output_bytes of outputs; errors always (they grade)."""
-        kept = 0
-        cut = False
+    def __init__(self, nb, limits: Limits, deadline: float, binds=()):
+        self.limits, self.deadline, self.binds = limits, deadline, list(binds)
+        self.events: list[str] = []
+        self.finished: list[int] = []
+        self.restarts = 0
+        self.stopped = None             # why the remaining cells do not run
+        self.folders: list[Path] = []
+        self.client = _client_class()(nb, km=self._manager(), allow_errors=True,
+                                      interrupt_on_timeout=False, startup_timeout=60,
+                                      shutdown_kernel="immediate", record_timing=False)
+        self.client.limits = limits
 
-        def output(self, outs, msg, display_id, cell_index):
-            size = len(json.dumps(msg["content"]))
-            if msg["msg_type"] == "error":
-                content = msg["content"]
-                content["evalue"] = content.get("evalue", "")[:2000]
-                content["traceback"] = [line[:2000] for line in content.get("traceback", [])[-20:]]
-            elif self.kept + size > limits.output_bytes:
-                if not self.cut:
-                    self.cut = True
-                    outs.append(_note(f"[output cut: the notebook printed more than "
-                                      f"{limits.output_bytes} bytes]\n"))
-                return None
-            self.kept += size
-            return super().output(outs, msg, display_id, cell_index)
+    @property
+    def nb(self):
+        return self.client.nb
 
-    start = time.monotonic()
-    deadline = start + limits.notebook_seconds
-    shared = [Path(tempfile.mkdtemp(prefix="dlbook-kernel-"))]
-    client = CappedClient(nb, km=kernel_manager(shared[0], limits), allow_errors=True,
-                          interrupt_on_timeout=False, startup_timeout=60,
-                          shutdown_kernel="immediate", record_timing=False)
-    events, tampering, finished = [], [], []
-    baseline = None
+    def _manager(self):
+        self.folders.append(Path(tempfile.mkdtemp(prefix="dlbook-kernel-")))
+        return kernel_manager(self.folders[-1], self.limits, self.binds)
 
-    def fingerprint():
+    def start(self):
+        from jupyter_core.utils import run_sync
+        run_sync(self.client.km.start_kernel)(env=kernel_environment(), **QUIET)
+        self.client.start_new_kernel_client()
+
+    def run(self, index: int) -> bool:
+        """Run cell ``index``; False if it did not finish (or did not run at all)."""
+        from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+        cell = self.client.nb.cells[index]
+        left = self.deadline - time.monotonic()
+        if left <= 0 and self.stopped is None:
+            self.stopped = (f"the notebook's time limit ({self.limits.notebook_seconds:g} s) "
+                            "was reached")
+        if self.stopped:
+            if not any("not run" in event for event in self.events):
+                self.events.append(f"cell {index} and after: not run, {self.stopped}")
+            cell.outputs = [_error("NotRun", self.stopped)]
+            return False
+        self.client.timeout = int(max(1, min(self.limits.cell_seconds, left)))
         try:
-            reply = run_sync(client.kc.execute_interactive)(
-                "", silent=True, store_history=False, user_expressions={"fp": FINGERPRINT},
-                timeout=limits.cell_seconds)
-            value = reply["content"]["user_expressions"]["fp"]
-            return json.loads(value["data"]["text/plain"][1:-1])
-        except Exception:                           # noqa: BLE001 (broken by the answer)
-            return {"the check itself": "failed"}
+            self.client.execute_cell(cell, index)
+            self.finished.append(index)
+            return True
+        except OverCap as error:
+            # the cell is stopped (a new kernel without it) and no cell runs after it
+            cell.outputs = cell.outputs[:20] + [_error("OutputLimit", str(error))]
+            self.events.append(f"cell {index}: {error}; it was stopped, and no cell after it ran")
+            self.restart()
+            self.stopped = self.stopped or str(error)
+            return False
+        except Exception as error:          # noqa: BLE001 (a broken kernel, say)
+            timed_out = isinstance(error, CellTimeoutError)
+            reason = (f"stopped after {self.client.timeout} s" if timed_out
+                      else "the kernel died (over the memory or process limit?)"
+                      if isinstance(error, DeadKernelError)
+                      else f"the kernel stopped answering ({type(error).__name__})")
+            cell.outputs.append(_error("TimeoutError" if timed_out else "KernelDied", reason))
+            self.events.append(f"cell {index}: {reason}")
+            self.restart()
+            return False
 
-    def stop():
-        if client.kc is not None:
-            client.kc.stop_channels()
+    def restart(self):
+        """A new sandbox and kernel (a kernel manager and its sockets are not reusable),
+        with the cells that had finished run again (their first outputs kept)."""
+        self.restarts += 1
+        if self.restarts > 3:
+            self.stopped = "the kernel was restarted 3 times"
+            return
+        self._stop()
+        self.client.km, self.client.kc = self._manager(), None
+        self.client.counting = False
         try:
-            run_sync(client.km.shutdown_kernel)(now=True)
+            self.start()
+            for index in self.finished:
+                kept = self.client.nb.cells[index]
+                self.client.execute_cell(copy.deepcopy(kept), index, store_history=False)
+                self.client.nb.cells[index] = kept
+        except Exception as error:                  # noqa: BLE001 (a replay failed)
+            self.stopped = f"the kernel could not be restarted ({type(error).__name__})"
+        finally:
+            self.client.counting = True
+
+    def evaluate(self, expression: str, code: str = "") -> str | None:
+        """Run ``code`` silently, then the value of ``expression`` as text (None if the
+        kernel could not say)."""
+        from jupyter_core.utils import run_sync
+        try:
+            reply = run_sync(self.client.kc.execute_interactive)(
+                code, silent=True, store_history=False, user_expressions={"v": expression},
+                timeout=self.limits.cell_seconds)
+            value = reply["content"]["user_expressions"]["v"]
+            return value["data"]["text/plain"] if value["status"] == "ok" else None
+        except Exception:                           # noqa: BLE001 (broken by an answer)
+            return None
+
+    def send(self, code: str) -> None:
+        """Start ``code`` without waiting for it (its output is never read)."""
+        self.client.kc.execute(code, silent=True, store_history=False)
+
+    def _stop(self):
+        from jupyter_core.utils import run_sync
+        if self.client.kc is not None:
+            self.client.kc.stop_channels()
+        try:
+            run_sync(self.client.km.shutdown_kernel)(now=True)
         except Exception:                           # noqa: BLE001 (already dead)
             pass
 
-    def restart():
-        """A new sandbox and kernel (a kernel manager and its sockets are not reusable)."""
-        stop()
-        shared.append(Path(tempfile.mkdtemp(prefix="dlbook-kernel-")))
-        client.km, client.kc = kernel_manager(shared[-1], limits), None
-        client.start_new_kernel(**QUIET)
-        client.start_new_kernel_client()
-        for index in finished:                      # replay, keeping the first outputs
-            kept = client.nb.cells[index]
-            client.execute_cell(copy.deepcopy(kept), index, store_history=False)
-            client.nb.cells[index] = kept
-
-    restarts, stopped = 0, None         # stopped: why the remaining cells do not run
-    try:
-        client.start_new_kernel(**QUIET)
-        client.start_new_kernel_client()
-        for index, cell in enumerate(client.nb.cells):
-            if cell.cell_type != "code":
-                continue
-            left = deadline - time.monotonic()
-            if left <= 0 and stopped is None:
-                stopped = f"the notebook's time limit ({limits.notebook_seconds:g} s) was reached"
-            if stopped:
-                if not any("not run" in event for event in events):
-                    events.append(f"cell {index} and after: not run, {stopped}")
-                cell.outputs = [_error("NotRun", stopped)]
-                continue
-            if index in watch and baseline is None:
-                baseline = fingerprint()
-            client.timeout = int(max(1, min(limits.cell_seconds, left)))
-            try:
-                client.execute_cell(cell, index)
-                finished.append(index)
-            except (CellTimeoutError, DeadKernelError) as error:
-                timed_out = isinstance(error, CellTimeoutError)
-                reason = (f"stopped after {client.timeout} s" if timed_out
-                          else "the kernel died (over the memory or process limit?)")
-                cell.outputs.append(_error("TimeoutError" if timed_out else "KernelDied", reason))
-                events.append(f"cell {index}: {reason}")
-                restarts += 1
-                if restarts > 3:
-                    stopped = "the kernel was restarted 3 times"
-                    continue
-                try:
-                    restart()
-                    if baseline is not None:        # a new process: new ids to compare
-                        baseline = fingerprint()
-                except Exception as error:          # noqa: BLE001 (a replay failed)
-                    stopped = f"the kernel could not be restarted ({type(error).__name__})"
-                continue
-            if index in watch and baseline is not None:
-                now = fingerprint()
-                changed = sorted(k for k in baseline if now.get(k) != baseline[k])
-                if changed:
-                    tampering.append(f"cell {index} changed {', '.join(changed[:5])}")
-                baseline = now                      # report each change once
-    finally:
-        stop()
-        for folder in shared:
+    def close(self):
+        self._stop()
+        for folder in self.folders:
             shutil.rmtree(folder, ignore_errors=True)
-    out_of_time = bool(stopped) and "time limit" in stopped
-    return Execution(client.nb, events, tampering, time.monotonic() - start, out_of_time)
+
+    @property
+    def out_of_time(self) -> bool:
+        return bool(self.stopped) and "time limit" in self.stopped
+
+
+def kernel_environment() -> dict[str, str]:
+    """What bwrap itself starts with: nothing of the grader's (a sandbox's /proc/1/environ
+    shows it); the kernel's own variables are set inside, by command()."""
+    return {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+
+def execute(nb, limits: Limits = Limits(), watch: set[int] = frozenset()) -> Execution:
+    """Run ``nb`` in a sandboxed Session, every code cell in order (see run_cells)."""
+    start = time.monotonic()
+    session = Session(nb, limits, start + limits.notebook_seconds)
+    try:
+        session.start()
+        cells = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+        tampering = run_cells(session, cells, watch)
+    finally:
+        session.close()
+    return Execution(session.nb, session.events, tampering, time.monotonic() - start,
+                     session.out_of_time)
+
+
+def run_cells(session: Session, cells: list[int], watch: set[int]) -> list[str]:
+    """Run ``cells`` in order. After each cell in ``watch`` (the answers), FINGERPRINT is
+    compared with its value before it (the first time, before the first of them); what
+    changed is returned, a warning for an instructor, not a verdict."""
+    tampering, baseline, restarts = [], None, session.restarts
+
+    def fingerprint():
+        value = session.evaluate(FINGERPRINT)
+        try:
+            return json.loads(value[1:-1])
+        except (TypeError, ValueError):
+            return {"the check itself": "failed"}
+
+    for index in cells:
+        if index in watch and baseline is None and not session.stopped:
+            baseline = fingerprint()
+        session.run(index)
+        if session.restarts != restarts:            # a new process: new ids to compare
+            restarts = session.restarts
+            baseline = fingerprint() if baseline is not None else None
+        elif index in watch and baseline is not None and not session.stopped:
+            now = fingerprint()
+            changed = sorted(k for k in baseline if now.get(k) != baseline[k])
+            if changed:
+                tampering.append(f"cell {index} changed {', '.join(changed[:5])}")
+            baseline = now                          # report each change once
+    return tampering

@@ -14,7 +14,9 @@ import ast
 import builtins
 import copy
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +31,8 @@ ALLOWED_IMPORTS = {"numpy", "torch", "math", "itertools", "functools", "collecti
 FORBIDDEN_NAMES = {"get_ipython", "exec", "eval", "compile", "open", "globals", "locals",
                    "vars", "dir", "getattr", "setattr", "delattr", "__import__",
                    "breakpoint", "input", "memoryview", "exit", "quit", "help"}
+MAX_BYTES = 32 * 2**20                    # a notebook larger than this is not read
+NOT_READ = "was not read"                 # in the note on a submission refused unread
 # Colab's "Copy of x.ipynb", a browser's "x (1).ipynb", a checkpoint's "x-checkpoint.ipynb".
 COPY_NAME = re.compile(r"^(?:copy of )*(.*?)(?:[ _-]?\(\d+\))?(?:-checkpoint)?$", re.I)
 
@@ -41,17 +45,61 @@ class Rebuilt:
     flags: list[str] = field(default_factory=list)   # needs review before a score counts
 
 
+def plain_file(path: Path) -> bool:
+    """A regular file itself: not a link (to a classmate's notebook, the source or
+    /dev/zero), a pipe that would hang the batch, or a device."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def plain_folder(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def read_bytes(path: Path, limit: int = MAX_BYTES) -> bytes:
+    """The file's bytes, read without following a link or blocking on a pipe; OSError if
+    it is not a regular file or is larger than ``limit``."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path.name} is not a regular file")
+        if info.st_size > limit:
+            raise OSError(f"{path.name} has {info.st_size} bytes, over {limit}")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(limit + 1)[:limit]
+    finally:
+        os.close(fd)
+
+
 def find_notebook(folder: Path, name: str) -> tuple[Path | None, list[str]]:
     """The student's notebook for assignment ``name`` in ``folder`` (their submission
-    folder): the exact name, or else the one notebook whose name is a copy's of it."""
-    if not folder.is_dir():
+    folder): the exact name, or else the one notebook whose name is a copy's of it.
+    Only regular files in real folders count: a link, a pipe or a device is refused."""
+    if not plain_folder(folder):
+        if os.path.lexists(folder):
+            return None, [f"{folder.name} is not a folder (a link?): nothing in it {NOT_READ}"]
         return None, []
     exact = folder / f"{name}.ipynb"
-    if exact.is_file():
+    if plain_file(exact):
         return exact, []
-    candidates = sorted(p for p in folder.rglob("*.ipynb")
-                        if ".ipynb_checkpoints" not in p.parts
-                        and COPY_NAME.match(p.stem).group(1).strip().lower() == name.lower())
+    if os.path.lexists(exact):
+        return None, [f"{exact.name} is not a regular file (a link, a pipe or a device): "
+                      f"it {NOT_READ}"]
+    candidates = []
+    for root, folders, files in os.walk(folder):         # links to folders are not entered
+        folders[:] = [f for f in folders if f != ".ipynb_checkpoints"]
+        for file in files:
+            path = Path(root) / file
+            if (path.suffix == ".ipynb" and plain_file(path)
+                    and COPY_NAME.match(path.stem).group(1).strip().lower() == name.lower()):
+                candidates.append(path)
+    candidates.sort()
     if len(candidates) == 1:
         return candidates[0], [f"graded the notebook named {candidates[0].name!r}"]
     if len(candidates) > 1:
@@ -217,7 +265,7 @@ def rebuild(path: Path, source) -> Rebuilt:
     """The graded notebook: ``source`` (the instructor's, with every test) holding the
     answers found in the student's notebook at ``path``."""
     try:
-        student = nbformat.read(path, as_version=4)
+        student = nbformat.reads(read_bytes(path).decode("utf-8"), as_version=4)
     except (OSError, ValueError, json.JSONDecodeError, UnicodeDecodeError, KeyError,
             AttributeError, TypeError) as error:
         return Rebuilt(None, notes=[f"the notebook cannot be read: {type(error).__name__}"])
