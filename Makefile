@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install browser sandbox vendor html book pdf assignments lint test unit lab execute benchmark clean
+.PHONY: help install browser sandbox vendor html book pdf assignments publish lint test unit lab execute benchmark clean
 
 help:
 	@echo "make book       create .venv, install everything, build the HTML book into _build/html"
@@ -19,6 +19,8 @@ help:
 	@echo "make unit       only the package's tests (tests marked unit), in under a minute"
 	@echo "make lint       the linter alone (ruff, configured in ruff.toml); make test runs it"
 	@echo "make assignments  write the student versions of the assignments (nbgrader)"
+	@echo "make publish    write the public edition (no solutions, hidden tests or rubric)"
+	@echo "                into DEST (default _build/public)"
 	@echo "make lab        open Jupyter Lab on the chapters"
 	@echo "make execute    re-execute every notebook in place (refresh stored outputs)"
 	@echo "make benchmark  run every script in benchmarks/ (figures as JSON on each last line)"
@@ -68,6 +70,13 @@ pdf: html browser
 # assignments/source/ into assignments/student/ (the instructor guide explains the rest).
 assignments: $(STAMP)
 	$(BIN)/python -m tools.assignments generate
+
+# The public edition: the committed tree without the instructors' material (tools/publish.py,
+# instructors.md "Two repositories"); it fails if a line of a solution would be in it.
+DEST ?= _build/public
+publish: $(STAMP)
+	rm -rf $(DEST)
+	$(BIN)/python -m tools.publish $(DEST)
 
 # The linter: the package and the notebooks at the width the book's pages print (88),
 # the tools and tests at 100 (ruff.toml).
