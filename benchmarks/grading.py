@@ -1,14 +1,16 @@
 """How long grading a class takes (tools/grading.py), measured on a batch and extrapolated.
 
 Not a test. A scratch course gets N full solutions of each of the assignments (the
-slowest honest submissions: every training run goes to the end). The batch is graded with
-1 job and with --jobs J (default: every core), each in its own sandbox with one thread;
-R repeats, medians reported. The extrapolation to a class multiplies the median seconds per
-notebook by students x the number of assignments.
+slowest honest submissions: every training run goes to the end). The batch goes through
+the whole pipeline of `python -m tools.grading grade`, each phase timed: grading (two
+sandboxed kernels per notebook, --jobs at a time), merging into nbgrader's gradebook,
+writing every feedback file (--jobs at a time) and exporting grades.csv. R repeats,
+medians reported. The extrapolation multiplies the median seconds per notebook (the
+whole pipeline) by students x the number of assignments.
 
     python -m benchmarks.grading [--solutions N] [--jobs J] [--repeat R] [--students 300]
 
-Prints a table, then the figures as JSON on the last line.
+Prints a line per batch, then the figures as JSON on the last line.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from tools import assignments, grading
 
 
 def batch(n_solutions: int, jobs: int) -> dict:
-    """Grade n_solutions of every assignment; wall seconds and per-assignment figures."""
+    """Grade n_solutions of every assignment end to end; seconds per phase."""
     course = assignments.scratch_course()
     try:
         names = assignments.assignment_names()
@@ -32,15 +34,25 @@ def batch(n_solutions: int, jobs: int) -> dict:
         for name in names:
             for student in students:
                 assignments.submit(course, name, student, assignments.submission(course, name))
+        seconds = {}
         start = time.perf_counter()
         results = grading.grade(course, names, students, jobs=jobs, progress=lambda _: None)
-        wall = time.perf_counter() - start
+        seconds["grade"] = time.perf_counter() - start
+        start = time.perf_counter()
+        grading.merge(course, names)
+        seconds["merge"] = time.perf_counter() - start
+        start = time.perf_counter()
+        grading.write_feedback(course, names, students, jobs)
+        seconds["feedback"] = time.perf_counter() - start
+        start = time.perf_counter()
+        grading.export(course, names, students)
+        seconds["export"] = time.perf_counter() - start
         per_assignment = {name: statistics.median(r["seconds"] for r in results
                                                   if r["assignment"] == name)
                           for name in names}
-        scores = {(r["score"], r["max_score"], r["status"]) for r in results}
-        return {"wall": wall, "notebooks": len(results), "kernel_seconds": per_assignment,
-                "scores": sorted(scores)}
+        scores = sorted({(r["score"], r["max_score"], r["status"]) for r in results})
+        return {"seconds": seconds, "notebooks": len(results), "kernel_seconds": per_assignment,
+                "scores": scores}
     finally:
         shutil.rmtree(course, ignore_errors=True)
 
@@ -52,24 +64,27 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--students", type=int, default=300)
     args = parser.parse_args(argv)
-    figures, n_assignments = {}, len(assignments.assignment_names())
-    for jobs in sorted({1, args.jobs}):
-        runs = [batch(args.solutions, jobs) for _ in range(args.repeat)]
-        per_notebook = statistics.median(r["wall"] / r["notebooks"] for r in runs)
-        class_minutes = per_notebook * args.students * n_assignments / 60
-        figures[f"jobs={jobs}"] = {
-            "notebooks_per_batch": runs[0]["notebooks"],
-            "batch_seconds": [round(r["wall"], 1) for r in runs],
-            "seconds_per_notebook": round(per_notebook, 2),
-            f"minutes_for_{args.students}_students_x_{n_assignments}": round(class_minutes, 1),
-            "kernel_seconds_by_assignment": {k: round(v, 2)
-                                             for k, v in runs[0]["kernel_seconds"].items()},
-            "scores": runs[0]["scores"]}
-        batches = ", ".join(f"{r['wall']:.1f}" for r in runs)
-        print(f"jobs={jobs}: {per_notebook:.2f} s per notebook (batches {batches} s for "
-              f"{runs[0]['notebooks']}); {args.students} students x {n_assignments} assignments: "
-              f"{class_minutes:.0f} min")
-    print(json.dumps(figures))
+    n_assignments = len(assignments.assignment_names())
+    runs = []
+    for _ in range(args.repeat):
+        runs.append(batch(args.solutions, args.jobs))
+        phases = ", ".join(f"{k} {v:.1f} s" for k, v in runs[-1]["seconds"].items())
+        print(f"{runs[-1]['notebooks']} notebooks, jobs={args.jobs}: {phases}")
+    notebooks = runs[0]["notebooks"]
+    per_phase = {phase: statistics.median(r["seconds"][phase] / notebooks for r in runs)
+                 for phase in runs[0]["seconds"]}
+    per_notebook = statistics.median(sum(r["seconds"].values()) / notebooks for r in runs)
+    minutes = per_notebook * args.students * n_assignments / 60
+    print(f"{per_notebook:.2f} s per notebook end to end; {args.students} students x "
+          f"{n_assignments} assignments: {minutes:.0f} min on {args.jobs} jobs")
+    print(json.dumps({
+        "jobs": args.jobs, "notebooks_per_batch": notebooks, "repeats": args.repeat,
+        "seconds_per_notebook": round(per_notebook, 2),
+        f"minutes_{args.students}_students": round(minutes, 1),
+        "seconds_per_notebook_by_phase": {k: round(v, 3) for k, v in per_phase.items()},
+        "kernel_seconds_by_assignment": {k: round(statistics.median(
+            r["kernel_seconds"][k] for r in runs), 2) for k in runs[0]["kernel_seconds"]},
+        "scores": runs[0]["scores"]}))
     return 0
 
 

@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from tools import assignments, grading, sandbox, submissions
+from tools import assignments, cgroups, grading, sandbox, submissions
 
 NAME = "a03_backprop"
 
@@ -175,6 +175,10 @@ def course():
         assignments.submit(course, NAME, "side_file", full)
         (assignments.notebook_path(course, "submitted", NAME, "side_file").parent
          / "numpy.py").write_text("raise SystemExit('a numpy of my own')\n")
+        # what `nbgrader collect` puts beside a notebook handed in through the exchange
+        handed_in = assignments.notebook_path(course, "submitted", NAME, "solution").parent
+        (handed_in / "timestamp.txt").write_text("2026-12-01 10:00:00.000000 UTC")
+        (handed_in / "submission_secret.txt").write_text("a secret of the student's client")
         broken = assignments.notebook_path(course, "submitted", NAME, "unreadable")
         broken.parent.mkdir(parents=True)
         broken.write_text('{"cells": [ this is not JSON')
@@ -297,13 +301,13 @@ def test_feedback_shows_the_score_but_not_the_hidden_tests(course):
     source = (assignments.notebook_path(course, "source", NAME)).read_text()
     assert "default_rng(31)" in source                    # a line of a hidden test
     for student in ("solution", "endless"):
-        html = (course / "feedback" / student / f"{NAME}.html").read_text()
+        html = grading.feedback_path(course, NAME, student).read_text()
         assert "Hidden test" in html and "default_rng(31)" not in html
-    assert "failed" in (course / "feedback" / "endless" / f"{NAME}.html").read_text()
+    assert "failed" in grading.feedback_path(course, NAME, "endless").read_text()
 
 
 def test_feedback_is_sanitised_and_csv_fields_are_not_formulas(course):
-    html = (course / "feedback" / "script_answer" / f"{NAME}.html").read_text()
+    html = grading.feedback_path(course, NAME, "script_answer").read_text()
     assert 'alert("x")</script>' not in html
     table = grading.written(course, NAME, ["script_answer"])
     rows = list(csv.DictReader(table.read_text().splitlines()))
@@ -312,7 +316,7 @@ def test_feedback_is_sanitised_and_csv_fields_are_not_formulas(course):
 
 
 def test_feedback_after_the_first_hidden_test_shows_verdicts_only(course):
-    html = (course / "feedback" / "untouched" / f"{NAME}.html").read_text()
+    html = grading.feedback_path(course, NAME, "untouched").read_text()
     # the first visible test shows its error; later visible tests only their verdict
     assert html.count("NotImplementedError") >= 1
     assert "failed (NotImplementedError)" in html and "Traceback" not in html.split(
@@ -477,3 +481,30 @@ def test_display_updates_count_against_the_output_cap():
         "print('after')", limits=sandbox.Limits(cell_seconds=20))
     assert "OutputLimit" in texts[0] and texts[1] == "NotRun"
     assert len(nbformat.writes(execution.nb)) < 2 * sandbox.Limits().output_bytes
+
+
+def test_nbgrader_releases_the_feedback_as_it_is_written(course, tmp_path):
+    from nbgrader.utils import notebook_hash
+    exchange = tmp_path / "exchange"
+    exchange.mkdir(mode=0o777)          # nbgrader's exchange, as a JupyterHub admin makes it
+    assignments.nbgrader(course, "release_feedback", NAME, "--student=solution",
+                         f"--Exchange.root={exchange}")
+    released = exchange / "dlbook" / "feedback" / (
+        notebook_hash(secret="a secret of the student's client", notebook_id=NAME) + ".html")
+    assert released.read_text() == grading.feedback_path(course, NAME, "solution").read_text()
+
+
+@pytest.mark.skipif(not cgroups.available(),
+                    reason="this machine lets the grader make no control group")
+def test_a_sandbox_s_children_share_one_memory_cap():
+    # four children of 200 MB each are under the 2 GB per process, but not under a 512 MB
+    # cap for the whole sandbox: the kernel's OOM killer stops some of them
+    _, texts = run(
+        "import subprocess, sys\n"
+        "code = 'b = bytearray(b\"x\") * 200_000_000; import time; time.sleep(3)'\n"
+        "children = [subprocess.Popen([sys.executable, '-c', code]) for _ in range(4)]\n"
+        "print(sorted(c.wait() for c in children))",
+        limits=sandbox.Limits(cell_seconds=30, sandbox_memory=512 * 2**20))
+    codes = eval(texts[0]) if texts[0].startswith("[") else None
+    assert codes is None or -9 in codes, texts            # None: the kernel itself was killed
+    assert not list(cgroups.ROOT.rglob("dlbook-sandbox-*")), "a control group was left behind"

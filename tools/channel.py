@@ -22,12 +22,14 @@ uses only the standard library and, when they are installed, NumPy and PyTorch.
 """
 import base64
 import builtins
+import hashlib
 import json
 import os
 import socket
 import struct
 import sys
 import time
+import weakref
 
 LIMIT = 256 * 2**20                    # bytes in one message
 HEADER = struct.Struct("!Q")
@@ -69,8 +71,9 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def encode(value, context=None, depth=0):
-    """``value`` as JSON-ready data; raises ChannelError for anything else."""
+def encode(value, context=None, depth=0, pack=None):
+    """``value`` as JSON-ready data; raises ChannelError for anything else. With a list
+    ``pack``, tensors are appended to it and referred to by index (see pack_tensors)."""
     if depth > 50:
         raise ChannelError("the value is nested too deeply")
     np, torch = _modules()
@@ -79,11 +82,11 @@ def encode(value, context=None, depth=0):
     if isinstance(value, (int, float)) and type(value) in (int, float):
         return value
     if isinstance(value, list):
-        return [encode(v, context, depth + 1) for v in value]
+        return [encode(v, context, depth + 1, pack) for v in value]
     if isinstance(value, tuple):
-        return {"tuple": [encode(v, context, depth + 1) for v in value]}
+        return {"tuple": [encode(v, context, depth + 1, pack) for v in value]}
     if isinstance(value, dict):
-        return {"dict": [[encode(k, context, depth + 1), encode(v, context, depth + 1)]
+        return {"dict": [[encode(k, context, depth + 1, pack), encode(v, context, depth + 1, pack)]
                          for k, v in value.items()]}
     if np is not None and isinstance(value, np.ndarray):
         if value.dtype.kind not in NUMPY_KINDS:
@@ -99,6 +102,9 @@ def encode(value, context=None, depth=0):
         return {"rng": encode(value.bit_generator.state, None, depth + 1)}
     if torch is not None:
         if isinstance(value, torch.Tensor):
+            if pack is not None:
+                pack.append(value)
+                return {"packed": len(pack) - 1}
             return _encode_tensor(value)
         if isinstance(value, torch.Generator):
             return {"torch_rng": _encode_tensor(value.get_state())}
@@ -128,21 +134,22 @@ def _decode_bytes(text, count, itemsize):
     return raw
 
 
-def decode(data, context=None, depth=0):
-    """The value ``data`` encodes, built afresh in this kernel."""
+def decode(data, context=None, depth=0, pack=None):
+    """The value ``data`` encodes, built afresh in this kernel (tensors that were packed
+    taken from the list ``pack``)."""
     if depth > 50:
         raise ChannelError("the value is nested too deeply")
     np, torch = _modules()
     if data is None or isinstance(data, (bool, int, float, str)):
         return data
     if isinstance(data, list):
-        return [decode(v, context, depth + 1) for v in data]
+        return [decode(v, context, depth + 1, pack) for v in data]
     if not isinstance(data, dict) or len(data) == 0:
         raise ChannelError("the answer is not data")
     if "tuple" in data:
-        return tuple(decode(v, context, depth + 1) for v in data["tuple"])
+        return tuple(decode(v, context, depth + 1, pack) for v in data["tuple"])
     if "dict" in data:
-        return {decode(k, context, depth + 1): decode(v, context, depth + 1)
+        return {decode(k, context, depth + 1, pack): decode(v, context, depth + 1, pack)
                 for k, v in data["dict"]}
     if "ndarray" in data and np is not None:
         dtype = np.dtype(data["ndarray"])
@@ -167,6 +174,8 @@ def decode(data, context=None, depth=0):
         rng.bit_generator.state = state
         return rng
     if torch is not None:
+        if "packed" in data and pack is not None:
+            return pack[int(data["packed"])]
         if "tensor" in data:
             tensor = _decode_tensor(data)
             if data.get("grad") and context is not None and context.student:
@@ -198,17 +207,55 @@ def _decode_tensor(data):
     return flat.reshape(shape).clone()
 
 
+def pack_tensors(tensors):
+    """Many tensors as one message part: their types and shapes, and their bytes in one
+    string (a model's state is dozens of small tensors, each costly on its own)."""
+    torch = sys.modules["torch"]
+    parts, layout = [], []
+    for tensor in tensors:
+        name = str(tensor.dtype).removeprefix("torch.")
+        if name not in TORCH_DTYPES:
+            raise ChannelError(f"a tensor of {name} cannot cross")
+        data = tensor.detach().to("cpu").contiguous().reshape(-1)
+        parts.append(data.view(torch.uint8).numpy().tobytes() if data.numel() else b"")
+        layout.append([name, list(tensor.shape)])
+    return {"layout": layout, "data": _b64(b"".join(parts))}
+
+
+def unpack_tensors(packed):
+    torch = sys.modules["torch"]
+    raw = base64.b64decode(packed["data"], validate=True)
+    tensors, offset = [], 0
+    for name, shape in packed["layout"]:
+        if name not in TORCH_DTYPES:
+            raise ChannelError("a tensor of an unknown type")
+        dtype = getattr(torch, name)
+        count = 1
+        for n in shape:
+            count *= int(n)
+        size = count * torch.empty((), dtype=dtype).element_size()
+        if offset + size > len(raw):
+            raise ChannelError("packed tensors shorter than their shapes")
+        chunk = bytearray(raw[offset:offset + size])
+        flat = torch.frombuffer(chunk, dtype=dtype) if size else torch.empty(0, dtype=dtype)
+        tensors.append(flat.reshape([int(n) for n in shape]))
+        offset += size
+    if offset != len(raw):
+        raise ChannelError("packed tensors longer than their shapes")
+    return tensors
+
+
 # ---- models and optimisers: their state, not their code --------------------------------
 
 def module_state(module):
     """A model's class (a setup cell's), how it was built, and its numbers."""
     if not hasattr(module, "_channel_init"):
         raise ChannelError(f"a {type(module).__name__} that a setup cell did not define")
+    values = module.state_dict()
+    grads = {name: p.grad for name, p in module.named_parameters() if p.grad is not None}
     return {"class": type(module).__name__, "init": encode(module._channel_init),
-            "training": module.training,
-            "values": {name: _encode_tensor(t) for name, t in module.state_dict().items()},
-            "grads": {name: None if p.grad is None else _encode_tensor(p.grad)
-                      for name, p in module.named_parameters()}}
+            "training": module.training, "values": list(values), "grads": list(grads),
+            "tensors": pack_tensors(list(values.values()) + list(grads.values()))}
 
 
 def build_module(state, namespace):
@@ -222,13 +269,14 @@ def build_module(state, namespace):
 
 def set_module_state(module, state):
     torch = sys.modules["torch"]
-    values = {name: _decode_tensor(t) for name, t in state["values"].items()}
+    tensors = unpack_tensors(state["tensors"])
+    values = dict(zip(state["values"], tensors))
+    grads = dict(zip(state["grads"], tensors[len(state["values"]):]))
     with torch.no_grad():
         for name, target in module.state_dict(keep_vars=True).items():
             target.copy_(values[name])
         for name, p in module.named_parameters():
-            grad = state["grads"].get(name)
-            p.grad = None if grad is None else _decode_tensor(grad)
+            p.grad = grads[name].to(p.dtype) if name in grads else None
     module.train(bool(state["training"]))
 
 
@@ -248,17 +296,38 @@ def optimizer_state(optimizer, modules):
                 raise ChannelError("an optimiser whose parameters belong to no model "
                                    "passed in the same call")
             refs.append(where[id(p)])
-    return {"class": kind, "params": refs, "state": encode(optimizer.state_dict())}
+    # read directly, not through state_dict(), whose first call imports torch._dynamo
+    # (seconds); the per-parameter state in the order of the parameters above
+    settings = [{k: v for k, v in g.items() if k != "params"} | {"params": len(g["params"])}
+                for g in optimizer.param_groups]
+    tensors = []
+    saved = encode([settings, [optimizer.state.get(p, {}) for group in optimizer.param_groups
+                               for p in group["params"]]], pack=tensors)
+    return {"class": kind, "params": refs, "state": saved, "tensors": pack_tensors(tensors)}
+
+
+def set_optimizer_state(optimizer, state):
+    """Settings and per-parameter state (as optimizer_state sends them) into ``optimizer``."""
+    settings, states = decode(state["state"], pack=unpack_tensors(state["tensors"]))
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    if [g["params"] for g in settings] != [len(g["params"]) for g in optimizer.param_groups]:
+        raise ChannelError("an optimiser's parameter groups changed shape")
+    for group, setting in zip(optimizer.param_groups, settings):
+        group.update({k: v for k, v in setting.items() if k != "params"})
+    optimizer.state.clear()
+    for p, values in zip(params, states, strict=True):
+        if values:
+            optimizer.state[p] = values
 
 
 def build_optimizer(state, modules):
     torch = sys.modules["torch"]
-    params = [dict(modules[i].named_parameters())[name] for i, name in state["params"]]
-    saved = decode(state["state"])
+    params = iter([dict(modules[i].named_parameters())[name] for i, name in state["params"]])
+    settings, _ = decode(state["state"], pack=unpack_tensors(state["tensors"]))
     groups = [{**{k: v for k, v in g.items() if k != "params"},
-               "params": [params[i] for i in g["params"]]} for g in saved["param_groups"]]
+               "params": [next(params) for _ in range(g["params"])]} for g in settings]
     optimizer = getattr(torch.optim, state["class"])(groups)
-    optimizer.load_state_dict(saved)
+    set_optimizer_state(optimizer, state)
     return optimizer
 
 
@@ -308,6 +377,7 @@ def serve(path, names, namespace):
         except OSError:
             time.sleep(0.05)
     graphs = {}                        # call id -> (inputs, outputs) kept for backward
+    objects = {}                       # handle -> model or optimiser, kept between calls
     while True:
         request = receive(connection)
         if request is None:
@@ -316,26 +386,47 @@ def serve(path, names, namespace):
             if "backward" in request:
                 reply = _backward(graphs[request["backward"]], request["grads"])
             else:
-                reply = _call(request, names, namespace, graphs)
+                reply = _call(request, names, namespace, graphs, objects)
         except BaseException as error:          # noqa: BLE001 (reported, like a test would)
             reply = {"error": type(error).__name__, "message": str(error)[:1000]}
         send(connection, reply)
 
 
-def _call(request, names, namespace, graphs):
+def _call(request, names, namespace, graphs, objects):
     if request["call"] not in names:
         raise ChannelError(f"{request['call']} is not an answer")
     context = Context(student=True)
-    context.modules = [build_module(s, namespace) for s in request["modules"]]
-    context.optimizers = [build_optimizer(s, context.modules) for s in request["optimizers"]]
+    for state in request["modules"]:
+        module = objects.get(state["handle"])
+        if "tensors" in state:                  # sent in full: (re)build or update it
+            if module is None or type(module).__name__ != state["class"]:
+                module = build_module(state, namespace)
+            else:
+                set_module_state(module, state)
+        objects[state["handle"]] = module
+        context.modules.append(module)
+    for state in request["optimizers"]:
+        params = [dict(context.modules[i].named_parameters())[name]
+                  for i, name in state["params"]]
+        if "tensors" in state:
+            optimizer = build_optimizer(state, context.modules)
+        else:
+            optimizer = objects[state["handle"]]
+            mine = [p for group in optimizer.param_groups for p in group["params"]]
+            if len(mine) != len(params) or any(a is not b for a, b in zip(mine, params)):
+                raise ChannelError("an optimiser kept from an earlier call lost its models")
+        objects[state["handle"]] = optimizer
+        context.optimizers.append(optimizer)
     args = decode(request["args"], context)
     kwargs = decode(request["kwargs"], context)
     inputs = [t for t in _tensors((args, kwargs)) if t.is_floating_point() and t.requires_grad]
     value = namespace[request["call"]](*args, **kwargs)
     returned = _tensors(value)
     positions = [i for i, t in enumerate(returned) if t.requires_grad and t.grad_fn is not None]
-    reply = {"value": encode(value), "args": encode(args, context),
-             "kwargs": encode(kwargs, context),
+    after = {"args": encode(args, context), "kwargs": encode(kwargs, context)}
+    reply = {"value": encode(value),
+             # None: the call left them as they came (most calls), nothing to write back
+             **{key: None if after[key] == request[key] else after[key] for key in after},
              "modules": [module_state(m) for m in context.modules],
              "optimizers": [optimizer_state(o, context.modules) for o in context.optimizers]}
     if inputs and positions:
@@ -381,6 +472,9 @@ class Channel:
         self.connection = None
         self.deadline = None            # set before each cell by the grader
         self.calls = 0
+        # id -> [weak reference, handle, digest of the state the answers' side holds]:
+        # a model or optimiser unchanged since the last call is not sent again
+        self.sent = {}
 
     def ready(self):
         return self.connection is not None
@@ -432,24 +526,51 @@ class Channel:
         call.__doc__ = f"The student's {name}, run in the answers' kernel."
         return call
 
+    def _entry(self, value):
+        entry = self.sent.get(id(value))
+        if entry is None or entry[0]() is not value:
+            entry = self.sent[id(value)] = [weakref.ref(value), len(self.sent), None]
+        return entry
+
+    def _states(self, context):
+        """The models' and optimisers' states to send: a handle alone for one that the
+        answers' side holds as it is; in full otherwise, and for an optimiser whose model
+        is new there."""
+        modules, new = [], set()
+        for i, module in enumerate(context.modules):
+            entry, state = self._entry(module), module_state(module)
+            new |= {i} if entry[2] is None else set()
+            modules.append({"handle": entry[1]} if entry[2] == _digest(state)
+                           else {**state, "handle": entry[1]})
+        optimizers = []
+        for optimizer in context.optimizers:
+            entry, state = self._entry(optimizer), optimizer_state(optimizer, context.modules)
+            if entry[2] == _digest(state) and not new & {i for i, _ in state["params"]}:
+                optimizers.append({"handle": entry[1], "params": state["params"]})
+            else:
+                optimizers.append({**state, "handle": entry[1]})
+        return modules, optimizers
+
     def call(self, name, args, kwargs):
         context = Context()
         request = {"call": name, "args": encode(list(args), context),
                    "kwargs": encode(kwargs, context)}
-        request["modules"] = [module_state(m) for m in context.modules]
-        request["optimizers"] = [optimizer_state(o, context.modules)
-                                 for o in context.optimizers]
+        request["modules"], request["optimizers"] = self._states(context)
         reply = self.exchange(request)
         if "error" in reply:
             raise _student_error(name, reply)
         try:
             value = decode(reply["value"])
-            _write_back(list(args), decode(reply["args"], context))
-            _write_back(kwargs, decode(reply["kwargs"], context))
+            if reply["args"] is not None:
+                _write_back(list(args), decode(reply["args"], context))
+            if reply["kwargs"] is not None:
+                _write_back(kwargs, decode(reply["kwargs"], context))
             for module, state in zip(context.modules, reply["modules"]):
                 set_module_state(module, state)
+                self._entry(module)[2] = _digest(state)
             for optimizer, state in zip(context.optimizers, reply["optimizers"]):
-                optimizer.load_state_dict(decode(state["state"]))
+                set_optimizer_state(optimizer, state)
+                self._entry(optimizer)[2] = _digest(state)
         except ChannelError:
             raise
         except Exception as error:                  # noqa: BLE001 (malformed reply)
@@ -500,6 +621,12 @@ def _replace_tensors(value, outputs, attached):
     return value
 
 
+def _digest(state):
+    """What identifies a model's or optimiser's state (not its class or handle)."""
+    kept = {k: v for k, v in state.items() if k not in ("class", "init", "handle")}
+    return hashlib.sha1(json.dumps(kept, sort_keys=True).encode()).hexdigest()
+
+
 def _student_error(name, reply):
     """The student's exception as one of Python's own (so `pytest.raises(ValueError)` and
     `except ValueError` in a test work), or ChannelError."""
@@ -534,7 +661,7 @@ def _write_back(originals, updated):
         return True
     if np is not None and isinstance(originals, np.ndarray):
         if (isinstance(updated, np.ndarray) and updated.shape == originals.shape
-                and not np.array_equal(originals, updated, equal_nan=True)):
+                and originals.tobytes() != updated.astype(originals.dtype).tobytes()):
             if originals.flags.writeable:
                 np.copyto(originals, updated, casting="unsafe")
         return True

@@ -9,20 +9,26 @@
 Submissions sit where nbgrader puts them, ``assignments/submitted/<student>/<name>/``
 (``nbgrader collect`` on a JupyterHub, or by hand); a notebook renamed by Colab ("Copy of
 a03_backprop.ipynb") or a browser ("a03_backprop (1).ipynb") is found, also directly in
-``submitted/<student>/``. For each student on the roster, grading
+``submitted/<student>/``; a link, a pipe or a device is refused unread. For each student
+on the roster, grading
 
 1. rebuilds the notebook from the instructor's source with the student's answers
-   (tools/submissions.py) and flags answers that reach the interpreter;
-2. runs it in a sandboxed kernel, one thread, with caps on memory, processes, time and
-   output (tools/sandbox.py), ``--jobs`` submissions at a time (default: every core);
+   (tools/submissions.py) and flags answers that reach the interpreter (a warning for a
+   person, not a defence);
+2. runs it in two sandboxed kernels (tools/verdicts.py): the student's answers in one,
+   the tests in the other, which calls the answers across a data-only channel, so that
+   every verdict is decided outside the student's process; one thread each, with caps on
+   memory, processes, time and output (tools/sandbox.py), ``--jobs`` submissions at a
+   time (default: every core);
 3. scores each test cell (its points if it raised no error; a warning on stderr is not an
    error), writes the graded notebook to ``autograded/`` and the result to ``results/``.
 
 Then, outside every sandbox, the scores go into nbgrader's gradebook (where formgrader shows
-them and where the written answers are graded by hand), feedback without the hidden tests
-goes to ``feedback/<student>/<name>.html``, and ``grades.csv`` gets one row per student and
-assignment, with a score or the reason there is none (missing, unreadable, ambiguous,
-flagged, timed out). One submission's failure never stops the batch.
+them and where the written answers are graded by hand), sanitised feedback without the
+hidden tests goes to ``feedback/<student>/<name>/<name>.html`` (nbgrader's layout, which
+its ``release_feedback`` reads), and ``grades.csv`` gets one row per student ever graded
+and assignment, with a score or the reason there is none (missing, unreadable, refused,
+ambiguous, flagged, timed out). One submission's failure never stops the batch.
 """
 from __future__ import annotations
 
@@ -226,10 +232,22 @@ def feedback(course: Path, name: str, student: str, result: dict) -> Path | None
     exporter = HTMLExporter(template_name="lab")
     exporter.register_preprocessor(SanitizeHTML(), enabled=True)
     html, _ = exporter.from_notebook_node(nb)
-    path = course / "feedback" / student / f"{name}.html"
+    path = feedback_path(course, name, student)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html)
+    # what nbgrader's release_feedback reads beside the HTML: the submission's time and
+    # secret, which `nbgrader collect` put beside the submitted notebook
+    for record in ("timestamp.txt", "submission_secret.txt"):
+        submitted = course / "submitted" / student / name / record
+        if submissions.plain_file(submitted):
+            text = submissions.read_bytes(submitted, limit=4096).decode("utf-8", "replace")
+            (path.parent / record).write_text(text)
     return path
+
+
+def feedback_path(course: Path, name: str, student: str) -> Path:
+    """nbgrader's layout, feedback/<student>/<assignment>/<notebook>.html."""
+    return course / "feedback" / student / name / f"{name}.html"
 
 
 FORMULA = ("=", "+", "-", "@", "\t", "\r")    # what a spreadsheet would run as a formula
@@ -395,15 +413,25 @@ def main(argv=None) -> int:
         args.names = [args.name]
     if args.command in ("grade", "merge", "accept"):
         merge(course, args.names)
-        for name in args.names:
-            for student in students:
-                saved = result_path(course, name, student)
-                if saved.exists():
-                    feedback(course, name, student, json.loads(saved.read_text()))
+        write_feedback(course, args.names, students, getattr(args, "jobs", 1))
     names = sorted({p.name for p in (course / "results").iterdir()}) \
         if (course / "results").is_dir() else []
     print(f"wrote {export(course, names, students)}")
     return 0
+
+
+def _feedback_job(job):
+    course, name, student = job
+    saved = result_path(course, name, student)
+    if saved.exists():
+        feedback(course, name, student, json.loads(saved.read_text()))
+
+
+def write_feedback(course: Path, names: list[str], students: list[str], jobs: int) -> None:
+    """Every student's feedback file, ``jobs`` at a time (nbconvert takes most of a core)."""
+    todo = [(course, name, student) for name in names for student in students]
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        list(pool.map(_feedback_job, todo, chunksize=8))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools import cgroups
+
 NOBODY = 65534
 
 
@@ -44,7 +46,8 @@ class Limits:
     tmp_size: int = 64 * 2**20       # bytes in the writable /tmp
     cell_seconds: float = 60         # per cell; the solutions need under 5 s
     notebook_seconds: float = 300    # per notebook, every cell and restart included
-    output_bytes: int = 2**20        # of stored outputs per notebook
+    output_bytes: int = 2**20        # of outputs, display updates and widget state per notebook
+    sandbox_memory: int = 3 * 2**30  # bytes of RAM and tmpfs for the whole sandbox (a cgroup)
 
 
 def problem() -> str | None:
@@ -105,9 +108,10 @@ def _tasks_of(uid: int) -> int:
     return count
 
 
-def command(argv: list[str], shared: Path, limits: Limits, binds=()) -> list[str]:
+def command(argv: list[str], shared: Path, limits: Limits, binds=(), groups=None) -> list[str]:
     """``argv`` wrapped in prlimit and bwrap, sharing only the folder ``shared`` (and
-    ``binds``: (bwrap option, path) pairs)."""
+    ``binds``: (bwrap option, path) pairs), in the control ``groups`` if any
+    (tools/cgroups.py)."""
     home = "/tmp/home"
     environment = {
         "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8",
@@ -150,17 +154,17 @@ def command(argv: list[str], shared: Path, limits: Limits, binds=()) -> list[str
     processes = limits.processes + _tasks_of(NOBODY if root else os.getuid())
     caps = ["prlimit", f"--as={limits.memory}", f"--nproc={processes}",
             f"--fsize={limits.file_size}", "--core=0", "--nofile=256", "--"]
-    return caps + sandbox + argv
+    return (cgroups.join_command(groups) if groups else []) + caps + sandbox + argv
 
 
-def kernel_argv(shared: Path, limits: Limits, binds=()) -> list[str]:
+def kernel_argv(shared: Path, limits: Limits, binds=(), groups=None) -> list[str]:
     """The command of an IPython kernel in the sandbox ({connection_file} as Jupyter's)."""
     python = str(Path(sys.prefix) / "bin" / "python")
     return command([python, "-m", "ipykernel_launcher", "-f", "{connection_file}",
-                    "--HistoryManager.enabled=False"], shared, limits, binds)
+                    "--HistoryManager.enabled=False"], shared, limits, binds, groups)
 
 
-def kernel_manager(shared: Path, limits: Limits, binds=()):
+def kernel_manager(shared: Path, limits: Limits, binds=(), groups=None):
     """A Jupyter kernel manager whose kernel runs in the sandbox, over Unix sockets in
     ``shared`` (TCP would need the network the sandbox does not have)."""
     from jupyter_client.manager import AsyncKernelManager
@@ -168,7 +172,7 @@ def kernel_manager(shared: Path, limits: Limits, binds=()):
     class SandboxedKernelManager(AsyncKernelManager):   # nbclient awaits its replies
         def format_kernel_cmd(self, extra_arguments=None):
             return [self.connection_file if part == "{connection_file}" else part
-                    for part in kernel_argv(shared, limits, binds)]
+                    for part in kernel_argv(shared, limits, binds, groups)]
 
         def write_connection_file(self, **kwargs):
             super().write_connection_file(**kwargs)
@@ -279,7 +283,10 @@ class Session:
 
     def _manager(self):
         self.folders.append(Path(tempfile.mkdtemp(prefix="dlbook-kernel-")))
-        return kernel_manager(self.folders[-1], self.limits, self.binds)
+        # a control group per kernel (None where groups cannot be made): memory and tasks
+        # capped for the sandbox as a whole, the kernel's own threads included
+        self.groups = cgroups.create(self.limits.sandbox_memory, self.limits.processes + 32)
+        return kernel_manager(self.folders[-1], self.limits, self.binds, self.groups)
 
     def start(self):
         from jupyter_core.utils import run_sync
@@ -369,6 +376,7 @@ class Session:
             run_sync(self.client.km.shutdown_kernel)(now=True)
         except Exception:                           # noqa: BLE001 (already dead)
             pass
+        cgroups.remove(self.groups)
 
     def close(self):
         self._stop()

@@ -2,10 +2,10 @@
 
 Two sandboxed kernels (tools/sandbox.py), which share nothing but a one-socket folder:
 
-- the **answers' kernel** runs what a student's Run All would run except the tests: the
-  setup and helper cells and the student's answers. Then it serves calls of the answers'
-  functions over the channel (tools/channel.py) and nothing else; what it prints from then
-  on is never read.
+- the **answers' kernel** runs what a student's Run All would run up to the last test,
+  except the tests: the setup and helper cells and the student's answers. Then it serves
+  calls of the answers' functions over the channel (tools/channel.py) and nothing else;
+  what it prints from then on is never read.
 - the **tests' kernel** runs the setup and helper cells and every test cell, visible and
   hidden, with each function a student wrote replaced by a proxy that calls it in the
   answers' kernel and gets data back. Asserts, tolerances and oracles all live here, in a
@@ -90,11 +90,12 @@ def run(nb, source, limits: sandbox.Limits = sandbox.Limits(),
     tampering, reachable, connections = [], True, 0
     try:
         answering.start()
+        # nothing after the last test can change a verdict (demonstrations, say)
+        code = [i for i in code if i <= max(tests, default=-1)]
         tampering = sandbox.run_cells(answering, [i for i in code if i not in tests], watch)
         checking.start()
         checking.run(len(checking_nb.cells) - 1)
-        # nothing after the last test can change a verdict (demonstrations, say)
-        for index in (i for i in code if i not in answers and i <= max(tests, default=-1)):
+        for index in (i for i in code if i not in answers):
             if reachable and checking.evaluate("_link.ready()") != "True":
                 reachable = _connect(answering, checking, path, names, connections)
                 connections += 1
