@@ -62,6 +62,10 @@ PROMPTS = """>>> import dataclasses
 >>> shell = dataclasses.sys.modules["IPython"].get_ipython()
 >>> shell._showtraceback = lambda *args, **kwargs: None
 """
+# IPython's autocall: `;exec text` runs exec("text"), also not Python to the review.
+SEMICOLON_EXEC = """import dataclasses
+;exec dataclasses.sys.modules["IPython"].get_ipython()._showtraceback = print
+"""
 # Rebinds the provided finite differences so that a backward pass of zeros agrees with it.
 WALRUS_HELPER = """(numerical_gradient := lambda f, x, h=1e-6: np.zeros_like(x, dtype=float))
 
@@ -139,6 +143,8 @@ def crafted(course):
     out["hides_tracebacks"] = assignments.submission(
         course, NAME, {"linear_backward": HIDES_TRACEBACKS})
     out["prompts"] = assignments.submission(course, NAME, {"linear_backward": PROMPTS})
+    out["semicolon_exec"] = assignments.submission(course, NAME,
+                                                   {"linear_backward": SEMICOLON_EXEC})
     out["walrus_helper"] = assignments.submission(course, NAME, {
         **dict.fromkeys(sol, "solution"), "loss_and_gradients": WALRUS_HELPER})
     out["always_equal"] = assignments.submission(course, NAME, {"tanh_backward": ALWAYS_EQUAL})
@@ -157,7 +163,8 @@ def crafted(course):
 ROSTER = ["solution", "untouched", "rewrites_asserts", "patches_allclose", "patches_testing",
           "redefines_helper", "helper_in_own_cell", "duplicated_cell", "lost_metadata",
           "colab_copy", "side_file", "unreadable", "ignores_sigint", "endless",
-          "prints_50_mb", "warns_on_stderr", "hides_tracebacks", "prompts", "walrus_helper",
+          "prints_50_mb", "warns_on_stderr", "hides_tracebacks", "prompts", "semicolon_exec",
+          "walrus_helper",
           "always_equal", "blinds_json", "pipe", "links_dev_zero", "links_source",
           "links_classmate", "script_answer", "never_submitted"]
 
@@ -214,7 +221,7 @@ def export_rows(course):
     # 9 of 10: the written answer (1 point) is marked by hand later
     ("solution", 9), ("untouched", 0), ("helper_in_own_cell", 0), ("duplicated_cell", 9),
     ("lost_metadata", 9), ("colab_copy", 9), ("side_file", 9), ("warns_on_stderr", 9),
-    ("endless", 7), ("prompts", 0), ("always_equal", 0),
+    ("endless", 7), ("prompts", 0), ("semicolon_exec", 0), ("always_equal", 0),
     # the cell over the output cap is stopped and does not count: no `train`
     ("prints_50_mb", 7),
     # questions 1 and 2 (4 points); no backward pass, so neither 3 nor 4
@@ -508,3 +515,15 @@ def test_a_sandbox_s_children_share_one_memory_cap():
     codes = eval(texts[0]) if texts[0].startswith("[") else None
     assert codes is None or -9 in codes, texts            # None: the kernel itself was killed
     assert not list(cgroups.ROOT.rglob("dlbook-sandbox-*")), "a control group was left behind"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give the sockets a tmpfs")
+def test_the_kernel_cannot_fill_the_host_through_its_socket_folder():
+    _, texts = run(
+        "import os, ipykernel\n"
+        "folder = os.path.dirname(ipykernel.get_connection_file())\n"
+        "try:\n    for i in range(8):\n"
+        "        with open(os.path.join(folder, f'fill{i}'), 'wb') as f:\n"
+        "            f.write(b'x' * 2**20)\n"
+        "except OSError as e:\n    print('stopped at', i, e.strerror)")
+    assert texts[0].startswith("stopped at 0") or texts[0].startswith("stopped at 1"), texts

@@ -282,7 +282,7 @@ class Session:
         return self.client.nb
 
     def _manager(self):
-        self.folders.append(Path(tempfile.mkdtemp(prefix="dlbook-kernel-")))
+        self.folders.append(small_folder())
         # a control group per kernel (None where groups cannot be made): memory and tasks
         # capped for the sandbox as a whole, the kernel's own threads included
         self.groups = cgroups.create(self.limits.sandbox_memory, self.limits.processes + 32)
@@ -381,11 +381,28 @@ class Session:
     def close(self):
         self._stop()
         for folder in self.folders:
-            shutil.rmtree(folder, ignore_errors=True)
+            remove_folder(folder)
 
     @property
     def out_of_time(self) -> bool:
         return bool(self.stopped) and "time limit" in self.stopped
+
+
+def small_folder(size: int = 2**20) -> Path:
+    """A new folder for a kernel's sockets, which the sandbox can write: as root, a tmpfs of
+    ``size`` bytes, so that the kernel cannot fill the host's /tmp through it (elsewhere a
+    plain folder; each file in it is still capped by the sandbox's file size limit)."""
+    folder = Path(tempfile.mkdtemp(prefix="dlbook-kernel-"))
+    if os.geteuid() == 0:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs",
+                        str(folder)], **QUIET)
+    return folder
+
+
+def remove_folder(folder: Path) -> None:
+    if os.path.ismount(folder):
+        subprocess.run(["umount", "-l", str(folder)], **QUIET)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def kernel_environment() -> dict[str, str]:

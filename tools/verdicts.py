@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import copy
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,7 +74,7 @@ def run(nb, source, limits: sandbox.Limits = sandbox.Limits(),
     tests = test_cells(nb)
     answers = [i for i, _, _ in submissions.answer_cells(source)]
     names = set().union(set(), *(names for _, _, names in submissions.answer_cells(source)))
-    folder = Path(tempfile.mkdtemp(prefix="dlbook-channel-"))
+    folder = sandbox.small_folder()
     if os.geteuid() == 0:                 # the tests' kernel runs as nobody and binds here
         os.chown(folder, sandbox.NOBODY, sandbox.NOBODY)
     path = folder / "socket"
@@ -108,7 +106,7 @@ def run(nb, source, limits: sandbox.Limits = sandbox.Limits(),
     finally:
         answering.close()
         checking.close()
-        shutil.rmtree(folder, ignore_errors=True)
+        sandbox.remove_folder(folder)
     graded = copy.deepcopy(nb)
     for index in code:
         source = checking.nb if index in tests else answering.nb
