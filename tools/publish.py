@@ -26,7 +26,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 PRIVATE = ("assignments/source/", "assignments/rubric.md", "tests/test_assignments.py",
-           "tests/test_hidden_tests.py", "tests/test_grading.py")
+           "tests/test_hidden_tests.py", "tests/test_grading.py", "tests/test_publish.py")
 BOOK = ("chapters", "code")
 SECRET = re.compile(r"### BEGIN (?:SOLUTION|HIDDEN TESTS)\n(.*?)^[ \t]*### END", re.S | re.M)
 MIN_LENGTH = 20        # shorter lines (`return J, grads`) say nothing on their own
