@@ -475,6 +475,7 @@ class Channel:
         # id -> [weak reference, handle, digest of the state the answers' side holds]:
         # a model or optimiser unchanged since the last call is not sent again
         self.sent = {}
+        self.handles = 0
 
     def ready(self):
         return self.connection is not None
@@ -528,8 +529,9 @@ class Channel:
 
     def _entry(self, value):
         entry = self.sent.get(id(value))
-        if entry is None or entry[0]() is not value:
-            entry = self.sent[id(value)] = [weakref.ref(value), len(self.sent), None]
+        if entry is None or entry[0]() is not value:       # new, or a new object's id
+            entry = self.sent[id(value)] = [weakref.ref(value), self.handles, None]
+            self.handles += 1
         return entry
 
     def _states(self, context):
