@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -527,3 +528,20 @@ def test_the_kernel_cannot_fill_the_host_through_its_socket_folder():
         "            f.write(b'x' * 2**20)\n"
         "except OSError as e:\n    print('stopped at', i, e.strerror)")
     assert texts[0].startswith("stopped at 0") or texts[0].startswith("stopped at 1"), texts
+
+
+def test_the_guide_s_command_works_without_an_active_environment(tmp_path):
+    # a course without a gradebook: nbgrader creates it and calls `alembic` by name
+    course = assignments.scratch_course([NAME])
+    try:
+        assignments.submit(course, NAME, "s1", assignments.submission(course, NAME))
+        (course / "gradebook.db").unlink(missing_ok=True)
+        run = subprocess.run(
+            [sys.executable, "-m", "tools.grading", "--course", str(course), "grade", NAME],
+            cwd=assignments.ROOT, capture_output=True, text=True, timeout=600,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8"})
+        assert run.returncode == 0, run.stderr[-2000:]
+        rows = list(csv.DictReader((course / "grades.csv").read_text().splitlines()))
+        assert [(r["student_id"], r["score"]) for r in rows] == [("s1", "9")]
+    finally:
+        shutil.rmtree(course, ignore_errors=True)

@@ -41,15 +41,23 @@ def notebook_path(course: Path, folder: str, name: str, student: str | None = No
     return course.joinpath(*parts)
 
 
+def scripts_on_path() -> None:
+    """This Python's scripts folder first on PATH: nbgrader calls helpers such as
+    ``alembic`` by name, and the virtual environment need not be activated."""
+    scripts = str(Path(sys.executable).parent)
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != scripts:
+        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
+
+
 def nbgrader(course: Path, *args: str, timeout: float = 1800) -> subprocess.CompletedProcess:
     """Run the nbgrader of this Python in the course folder (its config lives there).
 
     nbgrader calls helpers such as ``alembic`` by name, so this Python's scripts folder
     goes first on PATH even when the virtual environment is not activated.
     """
-    scripts = str(Path(sys.executable).parent)
-    env = {**os.environ, "PATH": scripts + os.pathsep + os.environ.get("PATH", "")}
-    result = subprocess.run([str(Path(scripts) / "nbgrader"), *args], cwd=course, env=env,
+    scripts_on_path()
+    nbgrader_command = str(Path(sys.executable).parent / "nbgrader")
+    result = subprocess.run([nbgrader_command, *args], cwd=course,
                             capture_output=True, text=True, timeout=timeout)
     if result.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{result.stderr[-4000:]}")

@@ -119,6 +119,15 @@ def grade_one(course: Path, name: str, student: str, limits: sandbox.Limits) -> 
     return result
 
 
+def open_gradebook(course: Path):
+    """nbgrader's gradebook of ``course`` (created if need be: nbgrader then runs its
+    ``alembic`` by name, which must be on PATH even when the environment is not active)."""
+    from nbgrader.api import Gradebook
+
+    assignments.scripts_on_path()
+    return Gradebook(f"sqlite:///{course / 'gradebook.db'}")
+
+
 def result_path(course: Path, name: str, student: str) -> Path:
     return course / "results" / name / f"{student}.json"
 
@@ -144,8 +153,7 @@ def roster(course: Path, path: Path | None) -> list[str]:
     if (course / "submitted").is_dir():
         ids |= {p.name for p in (course / "submitted").iterdir() if p.is_dir()}
     if (course / "gradebook.db").exists():
-        from nbgrader.api import Gradebook
-        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        with open_gradebook(course) as gradebook:
             ids |= {s.id for s in gradebook.students}
     return sorted(ids)
 
@@ -172,15 +180,15 @@ def grade(course: Path, names: list[str], students: list[str], jobs: int,
 
 def merge(course: Path, names: list[str]) -> None:
     """Put the saved results into nbgrader's gradebook (scores of test cells only)."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     for name in names:
         try:
-            with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+            with open_gradebook(course) as gradebook:
                 gradebook.find_assignment(name)
         except MissingEntry:
             assignments.generate(course, [name])        # records its cells
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+    with open_gradebook(course) as gradebook:
         for name in names:
             for path in sorted((course / "results" / name).glob("*.json")):
                 result = json.loads(path.read_text())
@@ -279,13 +287,13 @@ def export(course: Path, names: list[str], students: list[str]) -> Path:
     The score is the gradebook's (so hand-graded cells and formgrader's manual overrides
     count); a result that does not count (flagged, missing, ...) leaves it empty.
     """
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
     graded_before = sorted({p.stem for name in names
                             for p in (course / "results" / name).glob("*.json")})
     students = list(dict.fromkeys(list(students) + graded_before))   # nobody dropped
     path = course / "grades.csv"
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook, \
+    with open_gradebook(course) as gradebook, \
             path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["student_id", "assignment", "status", "score", "max_score", "reason"])
@@ -344,11 +352,9 @@ def written(course: Path, name: str, students: list[str]) -> Path:
 
 def mark(course: Path, name: str) -> int:
     """Put the scores filled in ``written/<name>.csv`` into the gradebook; how many."""
-    from nbgrader.api import Gradebook
-
     with (course / "written" / f"{name}.csv").open(newline="") as handle:
         rows = [r for r in csv.DictReader(handle) if r["score"].strip()]
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+    with open_gradebook(course) as gradebook:
         for row in rows:
             score = float(row["score"])
             if not 0 <= score <= float(row["points"]):
