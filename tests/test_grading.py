@@ -545,3 +545,53 @@ def test_the_guide_s_command_works_without_an_active_environment(tmp_path):
         assert [(r["student_id"], r["score"]) for r in rows] == [("s1", "9")]
     finally:
         shutil.rmtree(course, ignore_errors=True)
+
+
+def test_a_written_answer_is_marked_in_formgrader(course, browser):
+    # the guide's other way to mark: nbgrader's formgrader, driven as an instructor would
+    import socket
+    import time
+    import urllib.request
+
+    from nbgrader.api import Gradebook
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    token = "formgrader-test"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "server", "--no-browser", f"--port={port}",
+         f"--ServerApp.token={token}", f"--ServerApp.root_dir={course}",
+         "--ServerApp.allow_root=True", "--ServerApp.ip=127.0.0.1"],
+        cwd=course, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+            submission = gradebook.find_submission_notebook(NAME, NAME, "solution").id
+        # the token as a header, so that formgrader's own API calls carry it too
+        context = browser.new_context(extra_http_headers={"Authorization": f"token {token}"})
+        page = context.new_page()
+        page.goto(f"{url}/formgrader/submissions/{submission}/")
+        score = page.locator("input.score#why_the_scale")
+        score.fill("1")
+        score.press("Tab")                          # leaving the field saves it
+        for _ in range(40):
+            with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+                marked = gradebook.find_grade("why_the_scale", NAME, NAME,
+                                              "solution").manual_score
+            if marked == 1:
+                break
+            time.sleep(0.25)
+        context.close()
+        assert marked == 1
+        grading.export(course, [NAME], ROSTER)
+        assert float(export_rows(course)["solution"]["score"]) == 10
+    finally:
+        server.terminate()
+        server.wait(10)
