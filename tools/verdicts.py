@@ -40,7 +40,6 @@ class Run:
     tampering: list[str]
     seconds: float
     out_of_time: bool
-    calls: int                     # calls of the answers the tests made
 
 
 def test_cells(nb) -> list[int]:
@@ -72,8 +71,9 @@ def run(nb, source, limits: sandbox.Limits = sandbox.Limits(),
     start = time.monotonic()
     deadline = start + limits.notebook_seconds
     tests = test_cells(nb)
-    answers = [i for i, _, _ in submissions.answer_cells(source)]
-    names = set().union(set(), *(names for _, _, names in submissions.answer_cells(source)))
+    answer_cells = submissions.answer_cells(source)
+    answers = [index for index, _, _ in answer_cells]
+    names = set().union(*(defined for _, _, defined in answer_cells))
     folder = sandbox.small_folder()
     if os.geteuid() == 0:                 # the tests' kernel runs as nobody and binds here
         os.chown(folder, sandbox.NOBODY, sandbox.NOBODY)
@@ -102,7 +102,6 @@ def run(nb, source, limits: sandbox.Limits = sandbox.Limits(),
             checking.run(index)
             if index not in tests:       # a setup cell: remember how its models are built
                 checking.evaluate("None", "_channel['record_inits'](globals())")
-        calls = checking.evaluate("_link.calls")
     finally:
         answering.close()
         checking.close()
@@ -114,8 +113,7 @@ def run(nb, source, limits: sandbox.Limits = sandbox.Limits(),
         graded.cells[index].execution_count = source.cells[index].execution_count
     events = answering.events + [f"tests: {e}" for e in checking.events]
     return Run(graded, events, tampering, time.monotonic() - start,
-               answering.out_of_time or checking.out_of_time,
-               int(calls) if calls and calls.isdigit() else 0)
+               answering.out_of_time or checking.out_of_time)
 
 
 def _connect(answering, checking, path: Path, names: set[str], connections: int) -> bool:
