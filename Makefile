@@ -20,7 +20,7 @@ help:
 	@echo "make lint       the linter alone (ruff, configured in ruff.toml); make test runs it"
 	@echo "make assignments  write the student versions of the assignments (nbgrader)"
 	@echo "make publish    write the public edition (no solutions, hidden tests or rubric)"
-	@echo "                into DEST (default _build/public)"
+	@echo "                into _build/public"
 	@echo "make lab        open Jupyter Lab on the chapters"
 	@echo "make execute    re-execute every notebook in place (refresh stored outputs)"
 	@echo "make benchmark  run every script in benchmarks/ (figures as JSON on each last line)"
@@ -71,12 +71,12 @@ pdf: html browser
 assignments: $(STAMP)
 	$(BIN)/python -m tools.assignments generate
 
-# The public edition: the committed tree without the instructors' material (tools/publish.py,
-# instructors.md "Two repositories"); it fails if a line of a solution would be in it.
-DEST ?= _build/public
+# The public edition, into _build/public: the committed tree without the instructors'
+# material (tools/publish.py, instructors.md "Two repositories"); it fails if a line of a
+# solution would be in it.
 publish: $(STAMP)
-	rm -rf $(DEST)
-	$(BIN)/python -m tools.publish $(DEST)
+	rm -rf _build/public
+	$(BIN)/python -m tools.publish _build/public
 
 # The linter: the package and the notebooks at the width the book's pages print (88),
 # the tools and tests at 100 (ruff.toml).

@@ -1,6 +1,6 @@
 """Write the public edition: the repository students, Colab and Binder see.
 
-    python -m tools.publish DEST        # or: make publish DEST=...
+    python -m tools.publish DEST        # DEST must not exist; make publish: _build/public
 
 The authors' repository holds what only instructors may see: the source notebooks of the
 assignments (solutions, hidden tests, model answers), the rubric of the written answers,
