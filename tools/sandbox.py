@@ -219,11 +219,6 @@ def _error(ename: str, evalue: str):
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
-def _note(text: str):
-    from nbformat.v4 import new_output
-    return new_output("stream", name="stdout", text=text)
-
-
 class OverCap(Exception):
     """A notebook printed or displayed more than its cap: it stops there."""
 
