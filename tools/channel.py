@@ -287,6 +287,19 @@ def optimizer_state(optimizer, modules):
     kind = type(optimizer).__name__
     if getattr(torch.optim, kind, None) is not type(optimizer):
         raise ChannelError(f"a {kind}: only torch.optim's own optimisers can cross")
+    refs = _parameters(optimizer, modules)
+    # read directly, not through state_dict(), whose first call imports torch._dynamo
+    # (seconds); the per-parameter state in the order of the parameters above
+    settings = [{k: v for k, v in g.items() if k != "params"} | {"params": len(g["params"])}
+                for g in optimizer.param_groups]
+    tensors = []
+    saved = encode([settings, [optimizer.state.get(p, {}) for group in optimizer.param_groups
+                               for p in group["params"]]], pack=tensors)
+    return {"class": kind, "params": refs, "state": saved, "tensors": pack_tensors(tensors)}
+
+
+def _parameters(optimizer, modules):
+    """An optimiser's parameters as (model index, parameter name) among ``modules``."""
     where = {id(p): [i, name] for i, m in enumerate(modules)
              for name, p in m.named_parameters()}
     refs = []
@@ -296,14 +309,7 @@ def optimizer_state(optimizer, modules):
                 raise ChannelError("an optimiser whose parameters belong to no model "
                                    "passed in the same call")
             refs.append(where[id(p)])
-    # read directly, not through state_dict(), whose first call imports torch._dynamo
-    # (seconds); the per-parameter state in the order of the parameters above
-    settings = [{k: v for k, v in g.items() if k != "params"} | {"params": len(g["params"])}
-                for g in optimizer.param_groups]
-    tensors = []
-    saved = encode([settings, [optimizer.state.get(p, {}) for group in optimizer.param_groups
-                               for p in group["params"]]], pack=tensors)
-    return {"class": kind, "params": refs, "state": saved, "tensors": pack_tensors(tensors)}
+    return refs
 
 
 def set_optimizer_state(optimizer, state):
@@ -538,17 +544,18 @@ class Channel:
         is new there."""
         modules, new = [], set()
         for i, module in enumerate(context.modules):
-            entry, state = self._entry(module), module_state(module)
+            entry = self._entry(module)
             new |= {i} if entry[2] is None else set()
-            modules.append({"handle": entry[1]} if entry[2] == _digest(state)
-                           else {**state, "handle": entry[1]})
+            modules.append({"handle": entry[1]} if entry[2] == _fingerprint(module)
+                           else {**module_state(module), "handle": entry[1]})
         optimizers = []
         for optimizer in context.optimizers:
-            entry, state = self._entry(optimizer), optimizer_state(optimizer, context.modules)
-            if entry[2] == _digest(state) and not new & {i for i, _ in state["params"]}:
-                optimizers.append({"handle": entry[1], "params": state["params"]})
+            entry, refs = self._entry(optimizer), _parameters(optimizer, context.modules)
+            if entry[2] == _fingerprint(optimizer) and not new & {i for i, _ in refs}:
+                optimizers.append({"handle": entry[1], "params": refs})
             else:
-                optimizers.append({**state, "handle": entry[1]})
+                optimizers.append({**optimizer_state(optimizer, context.modules),
+                                   "handle": entry[1]})
         return modules, optimizers
 
     def call(self, name, args, kwargs):
@@ -567,10 +574,10 @@ class Channel:
                 _write_back(kwargs, decode(reply["kwargs"], context))
             for module, state in zip(context.modules, reply["modules"]):
                 set_module_state(module, state)
-                self._entry(module)[2] = _digest(state)
+                self._entry(module)[2] = _fingerprint(module)
             for optimizer, state in zip(context.optimizers, reply["optimizers"]):
                 set_optimizer_state(optimizer, state)
-                self._entry(optimizer)[2] = _digest(state)
+                self._entry(optimizer)[2] = _fingerprint(optimizer)
         except ChannelError:
             raise
         except Exception as error:                  # noqa: BLE001 (malformed reply)
@@ -621,10 +628,37 @@ def _replace_tensors(value, outputs, attached):
     return value
 
 
-def _digest(state):
-    """What identifies a model's or optimiser's state (not its class or handle)."""
-    kept = {k: v for k, v in state.items() if k not in ("class", "init", "handle")}
-    return hashlib.sha1(json.dumps(kept, sort_keys=True).encode()).hexdigest()
+def _fingerprint(value):
+    """What identifies a model's or optimiser's state, read from the object itself (its
+    numbers' bytes, not their encoding: this runs twice per call and per object)."""
+    torch = sys.modules["torch"]
+    digest = hashlib.sha1()
+
+    def add(tensor):
+        data = tensor.detach().to("cpu").contiguous().reshape(-1)
+        digest.update(f"{tensor.dtype}{list(tensor.shape)}".encode())
+        digest.update(data.view(torch.uint8).numpy() if data.numel() else b"")
+
+    if isinstance(value, torch.nn.Module):
+        digest.update(repr(value.training).encode())
+        for name, tensor in value.state_dict(keep_vars=True).items():
+            digest.update(name.encode())
+            add(tensor)
+        for name, parameter in value.named_parameters():
+            if parameter.grad is not None:
+                digest.update(f"grad {name}".encode())
+                add(parameter.grad)
+        return digest.hexdigest()
+    for group in value.param_groups:
+        digest.update(repr(sorted((k, v) for k, v in group.items() if k != "params")).encode())
+        for parameter in group["params"]:
+            for key, item in sorted(value.state.get(parameter, {}).items()):
+                digest.update(key.encode())
+                if isinstance(item, torch.Tensor):
+                    add(item)
+                else:
+                    digest.update(repr(item).encode())
+    return digest.hexdigest()
 
 
 def _student_error(name, reply):

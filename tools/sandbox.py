@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import queue
 import shutil
 import subprocess
 import sys
@@ -87,13 +88,17 @@ def _system_binds() -> list[str]:
     return args
 
 
+def python_roots() -> list[str]:
+    """This Python's folders outside /usr: its base installation and virtual environment."""
+    roots = {str(Path(sys.base_prefix).resolve()), str(Path(sys.prefix).resolve())}
+    return sorted(root for root in roots if not root.startswith("/usr/"))
+
+
 def _python_binds() -> list[str]:
-    """This Python (its base installation and, if any, its virtual environment), read only."""
-    roots = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
+    """This Python, read only."""
     args = []
-    for root in sorted(roots):
-        if not str(root).startswith("/usr/"):
-            args += [*_parents(str(root)), "--ro-bind", str(root), str(root)]
+    for root in python_roots():
+        args += [*_parents(root), "--ro-bind", root, root]
     return args
 
 
@@ -108,10 +113,16 @@ def _tasks_of(uid: int) -> int:
     return count
 
 
-def command(argv: list[str], shared: Path, limits: Limits, binds=(), groups=None) -> list[str]:
+def tasks_of_sandbox_user() -> int:
+    """How many tasks the user that sandboxed code runs as runs now (see command())."""
+    return _tasks_of(NOBODY if os.geteuid() == 0 else os.getuid())
+
+
+def command(argv: list[str], shared: Path, limits: Limits, binds=(), groups=None,
+            processes: str | None = None) -> list[str]:
     """``argv`` wrapped in prlimit and bwrap, sharing only the folder ``shared`` (and
     ``binds``: (bwrap option, path) pairs), in the control ``groups`` if any
-    (tools/cgroups.py)."""
+    (tools/cgroups.py), with ``processes`` as its process limit if given."""
     home = "/tmp/home"
     environment = {
         "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8",
@@ -151,7 +162,7 @@ def command(argv: list[str], shared: Path, limits: Limits, binds=(), groups=None
     # The kernel counts the limit against every task (process or thread) of the user (as
     # root, nobody: the other sandboxes graded at once; otherwise also the desktop's), so
     # the limit is what that user runs now plus the sandbox's share.
-    processes = limits.processes + _tasks_of(NOBODY if root else os.getuid())
+    processes = processes or limits.processes + tasks_of_sandbox_user()
     caps = ["prlimit", f"--as={limits.memory}", f"--nproc={processes}",
             f"--fsize={limits.file_size}", "--core=0", "--nofile=256", "--"]
     return (cgroups.join_command(groups) if groups else []) + caps + sandbox + argv
@@ -164,23 +175,24 @@ def kernel_argv(shared: Path, limits: Limits, binds=(), groups=None) -> list[str
                     "--HistoryManager.enabled=False"], shared, limits, binds, groups)
 
 
-def kernel_manager(shared: Path, limits: Limits, binds=(), groups=None):
-    """A Jupyter kernel manager whose kernel runs in the sandbox, over Unix sockets in
-    ``shared`` (TCP would need the network the sandbox does not have)."""
+def kernel_manager(folder: Path, argv: list[str]):
+    """A Jupyter kernel manager that starts its kernel with ``argv`` ({connection_file} as
+    Jupyter's), over Unix sockets in ``folder`` (TCP would need the network the sandbox
+    does not have)."""
     from jupyter_client.manager import AsyncKernelManager
 
     class SandboxedKernelManager(AsyncKernelManager):   # nbclient awaits its replies
         def format_kernel_cmd(self, extra_arguments=None):
             return [self.connection_file if part == "{connection_file}" else part
-                    for part in kernel_argv(shared, limits, binds, groups)]
+                    for part in argv]
 
         def write_connection_file(self, **kwargs):
             super().write_connection_file(**kwargs)
             if os.geteuid() == 0:           # the kernel runs as nobody (see command())
                 os.chown(self.connection_file, NOBODY, NOBODY)
 
-    return SandboxedKernelManager(transport="ipc", ip=str(shared / "kernel"),
-                                  connection_file=str(shared / "connection.json"))
+    return SandboxedKernelManager(transport="ipc", ip=str(folder / "kernel"),
+                                  connection_file=str(folder / "connection.json"))
 
 
 # What the grader checks after every answer has run: the functions the tests rely on, and
@@ -260,8 +272,8 @@ class Session:
     the host, as (bwrap option, path) pairs, such as the channel of tools/channel.py.
     """
 
-    def __init__(self, nb, limits: Limits, deadline: float, binds=()):
-        self.limits, self.deadline, self.binds = limits, deadline, list(binds)
+    def __init__(self, nb, limits: Limits, deadline: float, binds=(), role: str = "answers"):
+        self.limits, self.deadline, self.binds, self.role = limits, deadline, list(binds), role
         self.events: list[str] = []
         self.finished: list[int] = []
         self.restarts = 0
@@ -277,16 +289,52 @@ class Session:
         return self.client.nb
 
     def _manager(self):
-        self.folders.append(small_folder())
-        # a control group per kernel (None where groups cannot be made): memory and tasks
-        # capped for the sandbox as a whole, the kernel's own threads included
-        self.groups = cgroups.create(self.limits.sandbox_memory, self.limits.processes + 32)
-        return kernel_manager(self.folders[-1], self.limits, self.binds, self.groups)
+        from tools import zygote
+        self.groups = None
+        try:
+            parent = zygote.usable() and zygote.get(self.role, self.limits)
+        except RuntimeError as error:                # it did not start: a fresh sandbox
+            print(f"{error}; kernels start in sandboxes of their own", file=sys.stderr)
+            parent = None
+        self.forked = bool(parent)
+        if parent:
+            # a kernel forked by this process's zygote for the role, in its control group
+            self.folders.append(zygote.folder())
+            argv = parent.command(self.folders[-1] / "connection.json", self.binds)
+        else:
+            self.folders.append(small_folder())
+            # a control group per kernel (None where groups cannot be made): memory and
+            # tasks capped for the sandbox as a whole, the kernel's own threads included
+            self.groups = cgroups.create(self.limits.sandbox_memory, self.limits.processes + 32)
+            argv = kernel_argv(self.folders[-1], self.limits, self.binds, self.groups)
+        return kernel_manager(self.folders[-1], argv)
 
     def start(self):
         from jupyter_core.utils import run_sync
         run_sync(self.client.km.start_kernel)(env=kernel_environment(), **QUIET)
-        self.client.start_new_kernel_client()
+        run_sync(self._connect)()
+
+    async def _connect(self):
+        """nbclient's start_new_kernel_client without the waits of jupyter_client's
+        wait_for_ready, which can take as long as a forked kernel takes to start: ask for
+        the kernel's info until it replies, and see one message on IOPub."""
+        from jupyter_core.utils import ensure_async
+        kc = self.client.kc = self.client.km.client()
+        await ensure_async(kc.start_channels())
+        deadline = time.monotonic() + self.client.startup_timeout
+        while time.monotonic() < deadline:
+            kc.kernel_info()
+            try:
+                reply = await kc.shell_channel.get_msg(timeout=0.05)
+                if reply["msg_type"] == "kernel_info_reply":
+                    await kc.iopub_channel.get_msg(timeout=0.5)
+                    kc.allow_stdin = False
+                    return
+            except queue.Empty:
+                pass
+            if not await ensure_async(self.client.km.is_alive()):
+                break
+        raise RuntimeError("the kernel died or did not reply before it was used")
 
     def run(self, index: int) -> bool:
         """Run cell ``index``; False if it did not finish (or did not run at all)."""
@@ -367,6 +415,14 @@ class Session:
         from jupyter_core.utils import run_sync
         if self.client.kc is not None:
             self.client.kc.stop_channels()
+        process = getattr(self.client.km.provisioner, "process", None)
+        if self.forked and process is not None and process.poll() is None:
+            # a forked kernel's client: SIGTERM returns once every process of it ended
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                pass
         try:
             run_sync(self.client.km.shutdown_kernel)(now=True)
         except Exception:                           # noqa: BLE001 (already dead)
@@ -408,6 +464,8 @@ def kernel_environment() -> dict[str, str]:
 
 def execute(nb, limits: Limits = Limits(), watch: set[int] = frozenset()) -> Execution:
     """Run ``nb`` in a sandboxed Session, every code cell in order (see run_cells)."""
+    from tools import zygote
+    zygote.ready(limits, ["answers"])   # before the clock starts: the time is the notebook's
     start = time.monotonic()
     session = Session(nb, limits, start + limits.notebook_seconds)
     try:
