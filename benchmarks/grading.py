@@ -1,12 +1,16 @@
-"""How long grading a class takes (tools/grading.py), measured on a batch and extrapolated.
+"""How long grading a class takes (tools/grading.py), measured on batches and extrapolated.
 
 Not a test. A scratch course gets N full solutions of each of the assignments (the
 slowest honest submissions: every training run goes to the end). The batch goes through
 the whole pipeline of `python -m tools.grading grade`, each phase timed: grading (two
 sandboxed kernels per notebook, --jobs at a time), merging into nbgrader's gradebook,
-writing every feedback file (--jobs at a time) and exporting grades.csv. R repeats,
-medians reported. The extrapolation multiplies the median seconds per notebook (the
-whole pipeline) by students x the number of assignments.
+writing every feedback file (--jobs at a time) and exporting grades.csv.
+
+A run pays some costs once, whatever the class's size: each worker process starts its two
+zygotes (tools/zygote.py) and loads nbconvert. So two batch sizes are timed, 1 and N
+solutions of each assignment, R times each; the medians give the cost per notebook (the
+slope) and the cost per run (what is left at one solution). The extrapolation is the cost
+per run plus students x assignments notebooks at the cost per notebook.
 
     python -m benchmarks.grading [--solutions N] [--jobs J] [--repeat R] [--students 300]
 
@@ -64,27 +68,37 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--students", type=int, default=300)
     args = parser.parse_args(argv)
+    if args.solutions < 2:
+        parser.error("--solutions must be at least 2 (the small batch has 1)")
     n_assignments = len(assignments.assignment_names())
-    runs = []
+    runs = {1: [], args.solutions: []}
     for _ in range(args.repeat):
-        runs.append(batch(args.solutions, args.jobs))
-        phases = ", ".join(f"{k} {v:.1f} s" for k, v in runs[-1]["seconds"].items())
-        print(f"{runs[-1]['notebooks']} notebooks, jobs={args.jobs}: {phases}")
-    notebooks = runs[0]["notebooks"]
-    per_phase = {phase: statistics.median(r["seconds"][phase] / notebooks for r in runs)
-                 for phase in runs[0]["seconds"]}
-    per_notebook = statistics.median(sum(r["seconds"].values()) / notebooks for r in runs)
-    minutes = per_notebook * args.students * n_assignments / 60
-    print(f"{per_notebook:.2f} s per notebook end to end; {args.students} students x "
-          f"{n_assignments} assignments: {minutes:.0f} min on {args.jobs} jobs")
+        for size in runs:
+            runs[size].append(batch(size, args.jobs))
+            phases = ", ".join(f"{k} {v:.1f} s" for k, v in runs[size][-1]["seconds"].items())
+            print(f"{runs[size][-1]['notebooks']} notebooks, jobs={args.jobs}: {phases}")
+    small, large = runs[1], runs[args.solutions]
+    extra = large[0]["notebooks"] - small[0]["notebooks"]
+    total = {size: statistics.median(sum(r["seconds"].values()) for r in runs[size])
+             for size in runs}
+    per_notebook = (total[args.solutions] - total[1]) / extra
+    per_run = max(0.0, total[1] - per_notebook * small[0]["notebooks"])
+    per_phase = {phase: (statistics.median(r["seconds"][phase] for r in large)
+                         - statistics.median(r["seconds"][phase] for r in small)) / extra
+                 for phase in large[0]["seconds"]}
+    minutes = (per_run + per_notebook * args.students * n_assignments) / 60
+    print(f"{per_notebook:.2f} s per notebook and {per_run:.0f} s per run, end to end; "
+          f"{args.students} students x {n_assignments} assignments: {minutes:.0f} min "
+          f"on {args.jobs} jobs")
     print(json.dumps({
-        "jobs": args.jobs, "notebooks_per_batch": notebooks, "repeats": args.repeat,
-        "seconds_per_notebook": round(per_notebook, 2),
+        "jobs": args.jobs, "notebooks_per_batch": [r[0]["notebooks"] for r in runs.values()],
+        "repeats": args.repeat,
+        "seconds_per_notebook": round(per_notebook, 2), "seconds_per_run": round(per_run, 1),
         f"minutes_{args.students}_students": round(minutes, 1),
         "seconds_per_notebook_by_phase": {k: round(v, 3) for k, v in per_phase.items()},
         "kernel_seconds_by_assignment": {k: round(statistics.median(
-            r["kernel_seconds"][k] for r in runs), 2) for k in runs[0]["kernel_seconds"]},
-        "scores": runs[0]["scores"]}))
+            r["kernel_seconds"][k] for r in large), 2) for k in large[0]["kernel_seconds"]},
+        "scores": large[0]["scores"]}))
     return 0
 
 

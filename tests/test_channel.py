@@ -151,6 +151,13 @@ def test_a_training_step_there_equals_one_here(link):
         twin.a.fill_(2.0)
     assert link.proxy("step")(model, optimizer, x, y) == pytest.approx(
         step(twin, twin_optimizer, x, y), rel=1e-6)
+    # changes that bump no version counter, to the numbers and to a setting, are seen too
+    for m, o in ((model, optimizer), (twin, twin_optimizer)):
+        m.a.data.mul_(0.5)
+        o.param_groups[0]["lr"] = 0.05
+    assert link.proxy("step")(model, optimizer, x, y) == pytest.approx(
+        step(twin, twin_optimizer, x, y), rel=1e-6)
+    assert model.a.item() == pytest.approx(twin.a.item(), rel=1e-6)
 
 
 def test_a_reply_that_is_not_data_fails_the_call(tmp_path):

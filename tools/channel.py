@@ -76,10 +76,7 @@ def encode(value, context=None, depth=0, pack=None):
     ``pack``, tensors are appended to it and referred to by index (see pack_tensors)."""
     if depth > 50:
         raise ChannelError("the value is nested too deeply")
-    np, torch = _modules()
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, (int, float)) and type(value) in (int, float):
+    if value is None or type(value) in (bool, str, int, float):
         return value
     if isinstance(value, list):
         return [encode(v, context, depth + 1, pack) for v in value]
@@ -88,6 +85,9 @@ def encode(value, context=None, depth=0, pack=None):
     if isinstance(value, dict):
         return {"dict": [[encode(k, context, depth + 1, pack), encode(v, context, depth + 1, pack)]
                          for k, v in value.items()]}
+    np, torch = _modules()
+    if isinstance(value, str):                  # a subclass of str
+        return str(value)
     if np is not None and isinstance(value, np.ndarray):
         if value.dtype.kind not in NUMPY_KINDS:
             raise ChannelError(f"an array of {value.dtype} is not plain numbers")
@@ -139,7 +139,6 @@ def decode(data, context=None, depth=0, pack=None):
     taken from the list ``pack``)."""
     if depth > 50:
         raise ChannelError("the value is nested too deeply")
-    np, torch = _modules()
     if data is None or isinstance(data, (bool, int, float, str)):
         return data
     if isinstance(data, list):
@@ -151,6 +150,7 @@ def decode(data, context=None, depth=0, pack=None):
     if "dict" in data:
         return {decode(k, context, depth + 1, pack): decode(v, context, depth + 1, pack)
                 for k, v in data["dict"]}
+    np, torch = _modules()
     if "ndarray" in data and np is not None:
         dtype = np.dtype(data["ndarray"])
         if dtype.kind not in NUMPY_KINDS:
@@ -632,32 +632,33 @@ def _fingerprint(value):
     """What identifies a model's or optimiser's state, read from the object itself (its
     numbers' bytes, not their encoding: this runs twice per call and per object)."""
     torch = sys.modules["torch"]
-    digest = hashlib.sha1()
+    digest, layout = hashlib.sha1(), []
 
-    def add(tensor):
-        data = tensor.detach().to("cpu").contiguous().reshape(-1)
-        digest.update(f"{tensor.dtype}{list(tensor.shape)}".encode())
-        digest.update(data.view(torch.uint8).numpy() if data.numel() else b"")
+    def add(name, tensor):
+        data = tensor.detach()
+        try:
+            digest.update(data.numpy())           # a contiguous CPU array: no copy
+        except (TypeError, ValueError, RuntimeError):   # bfloat16, strided, elsewhere
+            digest.update(data.to("cpu").contiguous().reshape(-1).view(torch.uint8).numpy())
+        layout.append((name, tensor.dtype, tuple(tensor.shape)))
 
     if isinstance(value, torch.nn.Module):
-        digest.update(repr(value.training).encode())
+        layout.append(value.training)
         for name, tensor in value.state_dict(keep_vars=True).items():
-            digest.update(name.encode())
-            add(tensor)
+            add(name, tensor)
         for name, parameter in value.named_parameters():
             if parameter.grad is not None:
-                digest.update(f"grad {name}".encode())
-                add(parameter.grad)
-        return digest.hexdigest()
-    for group in value.param_groups:
-        digest.update(repr(sorted((k, v) for k, v in group.items() if k != "params")).encode())
-        for parameter in group["params"]:
-            for key, item in sorted(value.state.get(parameter, {}).items()):
-                digest.update(key.encode())
-                if isinstance(item, torch.Tensor):
-                    add(item)
-                else:
-                    digest.update(repr(item).encode())
+                add(f"grad {name}", parameter.grad)
+    else:
+        for group in value.param_groups:
+            layout.append(sorted((k, v) for k, v in group.items() if k != "params"))
+            for parameter in group["params"]:
+                for key, item in sorted(value.state.get(parameter, {}).items()):
+                    if isinstance(item, torch.Tensor):
+                        add(key, item)
+                    else:
+                        layout.append((key, item))
+    digest.update(repr(layout).encode())
     return digest.hexdigest()
 
 

@@ -16,7 +16,7 @@ Each forked kernel walls itself off from the zygote and from the kernels forked 
 - it is PID 1 of its PID namespace, so that when it ends every process it started ends too;
 - a nested user namespace that can create no further one (as bubblewrap's
   ``--disable-userns``), then no capability, ``no_new_privs``, its own process limit, and
-  the first place in the queue of the kernel's out-of-memory killer;
+  first place in line for Linux's out-of-memory killer (before the zygote);
 - the zygote and the keeper (below) are not dumpable, so a kernel cannot read or trace
   them, and they are outside its PID namespace, so it cannot signal them. It can list them:
   its /proc is still the sandbox's (mounting a /proc of its own is not allowed in a sandbox

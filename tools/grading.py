@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
 import os
 import sys
@@ -215,9 +216,6 @@ def feedback(course: Path, name: str, student: str, result: dict) -> Path | None
     graded = assignments.notebook_path(course, "autograded", name, student)
     if not graded.exists():
         return None
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors.sanitize import SanitizeHTML
-
     nb = nbformat.read(graded, as_version=4)
     hidden_seen = False
     for cell in nb.cells:
@@ -237,9 +235,7 @@ def feedback(course: Path, name: str, student: str, result: dict) -> Path | None
              f"**Score:** {_score_text(result)}."]
     lines += [f"- {text}" for text in result["notes"] + result["events"]]
     nb.cells.insert(0, nbformat.v4.new_markdown_cell("\n".join(lines)))
-    exporter = HTMLExporter(template_name="lab")
-    exporter.register_preprocessor(SanitizeHTML(), enabled=True)
-    html, _ = exporter.from_notebook_node(nb)
+    html, _ = _exporter().from_notebook_node(nb)
     path = feedback_path(course, name, student)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html)
@@ -251,6 +247,17 @@ def feedback(course: Path, name: str, student: str, result: dict) -> Path | None
             text = submissions.read_bytes(submitted, limit=4096).decode("utf-8", "replace")
             (path.parent / record).write_text(text)
     return path
+
+
+@functools.cache
+def _exporter():
+    """One HTML exporter per process: a new one's first export loads its templates, which
+    takes longer than a later export of the whole notebook (0.4 s against 0.25 s here)."""
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors.sanitize import SanitizeHTML
+    exporter = HTMLExporter(template_name="lab")
+    exporter.register_preprocessor(SanitizeHTML(), enabled=True)
+    return exporter
 
 
 def feedback_path(course: Path, name: str, student: str) -> Path:

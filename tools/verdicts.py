@@ -95,17 +95,20 @@ def run(nb, source, limits: sandbox.Limits = sandbox.Limits(),
         tampering = sandbox.run_cells(answering, [i for i in code if i not in tests], watch)
         checking.start()
         checking.run(len(checking_nb.cells) - 1)
+        pending = ""
         for index in (i for i in code if i not in answers):
-            if reachable and checking.evaluate("_link.ready()") != "True":
+            # one round trip: what the cell before left to do, the deadline of the calls
+            # the cell makes, and whether the answers' kernel is connected
+            if (checking.evaluate("_link.ready()", pending + _call_deadline(deadline, limits))
+                    != "True" and reachable):
                 reachable = _connect(answering, checking, path, names, connections)
                 connections += 1
-            left = min(limits.cell_seconds, deadline - time.monotonic()) - MARGIN
+                checking.evaluate("None", _call_deadline(deadline, limits))
             if deadline - time.monotonic() <= MARGIN:
                 checking.deadline = time.monotonic()    # no time for a call: not run
-            checking.evaluate("None", f"_link.deadline = __import__('time').time() + {left}")
             checking.run(index)
-            if index not in tests:       # a setup cell: remember how its models are built
-                checking.evaluate("None", "_channel['record_inits'](globals())")
+            # after a setup cell: remember how its models are built
+            pending = "" if index in tests else "_channel['record_inits'](globals())\n"
     finally:
         answering.close()
         checking.close()
@@ -118,6 +121,13 @@ def run(nb, source, limits: sandbox.Limits = sandbox.Limits(),
     events = answering.events + [f"tests: {e}" for e in checking.events]
     return Run(graded, events, tampering, time.monotonic() - start,
                answering.out_of_time or checking.out_of_time)
+
+
+def _call_deadline(deadline: float, limits: sandbox.Limits) -> str:
+    """Code that gives the calls of the next test cell its time, less a margin, so that a
+    call that runs over fails in the cell instead of stopping the cell."""
+    left = min(limits.cell_seconds, deadline - time.monotonic()) - MARGIN
+    return f"_link.deadline = __import__('time').time() + {left}"
 
 
 def _connect(answering, checking, path: Path, names: set[str], connections: int) -> bool:
