@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -429,6 +430,17 @@ def test_a_forked_kernel_finds_nothing_of_the_one_before_and_no_way_out():
     # 28: ENOSPC, the limit of one nested user namespace, which the kernel is in already
     assert texts[:5] == ["False False 2\n", "1\n", "-1 28\n", "0000000000000000\n", "1\n"]
     assert texts[5] == "PermissionError" and texts[6] in ("OSError", "PermissionError"), texts
+
+
+def test_a_kernel_that_cannot_be_forked_starts_in_a_fresh_sandbox(monkeypatch):
+    if not zygote.usable():
+        pytest.skip("this machine forks no kernel (no nested user namespace)")
+    monkeypatch.setattr(zygote, "_usable", {})       # disabled for this test only
+    command = zygote.Zygote.command
+    monkeypatch.setattr(zygote.Zygote, "command", lambda self, connection_file, binds=(): (
+        command(self, connection_file, [("--ro-bind", Path("/no/such/folder"))])))
+    execution, texts = run("print('ran')")
+    assert texts == ["ran\n"] and not zygote.usable()
 
 
 def test_memory_and_an_endless_loop_cost_only_their_cells():

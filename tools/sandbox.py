@@ -18,6 +18,10 @@ folder the two share; cell by cell, so a test cell reaches the kernel only when 
 
 When the grader runs as root, the kernel drops to the unprivileged user ``nobody``
 (``setpriv``), because the kernel exempts root from the process limit.
+
+Where the machine allows it, a Session's kernel does not start in a sandbox of its own:
+it is forked from a *zygote*, a sandbox as above that has loaded Python, IPython and
+PyTorch once (tools/zygote.py), and walls itself off further (tools/forkserver.py).
 """
 from __future__ import annotations
 
@@ -294,7 +298,7 @@ class Session:
         try:
             parent = zygote.usable() and zygote.get(self.role, self.limits)
         except RuntimeError as error:                # it did not start: a fresh sandbox
-            print(f"{error}; kernels start in sandboxes of their own", file=sys.stderr)
+            zygote.disable(str(error))
             parent = None
         self.forked = bool(parent)
         if parent:
@@ -311,8 +315,18 @@ class Session:
 
     def start(self):
         from jupyter_core.utils import run_sync
-        run_sync(self.client.km.start_kernel)(env=kernel_environment(), **QUIET)
-        run_sync(self._connect)()
+        try:
+            run_sync(self.client.km.start_kernel)(env=kernel_environment(), **QUIET)
+            run_sync(self._connect)()
+        except Exception as error:
+            if not self.forked:
+                raise
+            # no student code has run yet: the machine cannot fork kernels after all
+            from tools import zygote
+            zygote.disable(f"a forked kernel did not start ({type(error).__name__})")
+            self._stop()
+            self.client.km, self.client.kc = self._manager(), None
+            self.start()
 
     async def _connect(self):
         """nbclient's start_new_kernel_client without the waits of jupyter_client's
