@@ -45,6 +45,11 @@ def draw(rng):
     return rng.random()
 
 
+def fill(untouched, out, rng=None):
+    out[:] = rng.random(len(out))
+    return float(untouched.sum())
+
+
 def refuse(k):
     if k < 1:
         raise ValueError("k must be at least 1")
@@ -84,7 +89,7 @@ STUDENT = {name: value for name, value in globals().items()
 def link(tmp_path):
     path = str(tmp_path / "socket")
     tests_end = channel.Channel(path)
-    names = {"scale", "clip_in_place", "draw", "refuse", "anything", "mixed", "softplus",
+    names = {"scale", "clip_in_place", "draw", "fill", "refuse", "anything", "mixed", "softplus",
              "detached", "step"}
     server = threading.Thread(target=channel.serve, args=(path, names, STUDENT), daemon=True)
     server.start()
@@ -112,6 +117,10 @@ def test_what_a_call_does_to_its_arguments_comes_back(link):
     rng, twin = np.random.default_rng(5), np.random.default_rng(5)
     assert link.proxy("draw")(rng) == twin.random()
     assert rng.random() == twin.random()           # exactly one number was drawn there
+    untouched, out = np.ones(2), np.zeros(3)       # a keyword argument changes too
+    assert link.proxy("fill")(untouched, out, rng=rng) == 2.0
+    assert out.tolist() == twin.random(3).tolist() and untouched.tolist() == [1.0, 1.0]
+    assert rng.random() == twin.random()
 
 
 def test_the_student_s_exceptions_are_python_s_own(link):

@@ -429,16 +429,28 @@ def _call(request, names, namespace, graphs, objects):
     value = namespace[request["call"]](*args, **kwargs)
     returned = _tensors(value)
     positions = [i for i, t in enumerate(returned) if t.requires_grad and t.grad_fn is not None]
-    after = {"args": encode(args, context), "kwargs": encode(kwargs, context)}
     reply = {"value": encode(value),
-             # None: the call left them as they came (most calls), nothing to write back
-             **{key: None if after[key] == request[key] else after[key] for key in after},
+             # only the arguments the call changed (most calls change none): [position or
+             # keyword, what it is now] for each
+             "args": [[i, now] for i, (now, then) in enumerate(
+                 zip(encode(args, context), request["args"])) if now != then],
+             "kwargs": [[key, now] for key, now in
+                        zip(kwargs, encode(list(kwargs.values()), context))
+                        if now != _kwarg(request["kwargs"], key)],
              "modules": [module_state(m) for m in context.modules],
              "optimizers": [optimizer_state(o, context.modules) for o in context.optimizers]}
     if inputs and positions:
         graphs[len(graphs)] = (inputs, [returned[i] for i in positions])
         reply["graph"] = {"id": len(graphs) - 1, "outputs": positions}
     return reply
+
+
+def _kwarg(encoded, key):
+    """The encoding of keyword argument ``key`` in an encoded kwargs dict."""
+    for k, v in encoded["dict"]:
+        if k == key:
+            return v
+    return None
 
 
 def _backward(graph, grads):
@@ -568,10 +580,10 @@ class Channel:
             raise _student_error(name, reply)
         try:
             value = decode(reply["value"])
-            if reply["args"] is not None:
-                _write_back(list(args), decode(reply["args"], context))
-            if reply["kwargs"] is not None:
-                _write_back(kwargs, decode(reply["kwargs"], context))
+            for i, now in reply["args"]:
+                _write_back(args[int(i)], decode(now, context))
+            for key, now in reply["kwargs"]:
+                _write_back(kwargs[str(key)], decode(now, context))
             for module, state in zip(context.modules, reply["modules"]):
                 set_module_state(module, state)
                 self._entry(module)[2] = _fingerprint(module)
