@@ -22,11 +22,12 @@ FULL_MARKS = 10
 # Partly correct submissions, one per assignment: which answers are filled in, and how.
 # "solution" is the source's answer; other strings are a student's own (wrong) code.
 # Every other answer stays the stub, which raises NotImplementedError.
-NAIVE_ELBO = '''
-def negative_elbo(x, x_logits, mu, logvar):
-    p = torch.sigmoid(x_logits)            # rounds to 0 or 1 for large logits
-    log_px = torch.sum(x * torch.log(p) + (1 - x) * torch.log(1 - p), dim=1)
-    return torch.mean(-log_px + gaussian_kl(mu, logvar))
+# The chapter's KL gradient for log sigma^2, where this encoder outputs log sigma.
+LOGVAR_LATENT_BACKWARD = '''
+def latent_backward(dz, mu, log_sigma, eps, beta=1.0):
+    d_mu = dz + beta * mu
+    d_log_sigma = dz * eps * 0.5 * np.exp(0.5 * log_sigma) + beta * 0.5 * (np.exp(log_sigma) - 1)
+    return d_mu, d_log_sigma
 '''
 NAIVE_D_LOSS = '''
 def discriminator_loss(real_logits, fake_logits):
@@ -76,10 +77,11 @@ PARTIAL = {
     "a04_lstm": ({"lstm_step": "solution", "lstm_step_backward": W_H_FROM_H_T},
                  {"test_lstm_step_backward_hidden", "test_lstm_backward_example",
                   "test_lstm_backward_hidden"}),
-    "a05_vae": ({"reparameterize": "solution", "gaussian_kl": "solution",
-                 "negative_elbo": NAIVE_ELBO},
-                {"test_negative_elbo_hidden", "test_train_step_example",
-                 "test_train_step_hidden"}),
+    "a05_vae": ({"gaussian_nll_backward": "solution", "latent_backward": LOGVAR_LATENT_BACKWARD,
+                 "vae_backward": "solution"},
+                {"test_latent_backward_example", "test_latent_backward_hidden",
+                 "test_vae_backward_example", "test_vae_backward_hidden",
+                 "test_train_example", "test_train_hidden"}),
     "a06_gan": ({"discriminator_loss": NAIVE_D_LOSS, "generator_loss": "solution"},
                 {"test_discriminator_loss_hidden", "test_js_example", "test_js_hidden",
                  "test_train_step_example", "test_train_step_hidden"}),
