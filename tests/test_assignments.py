@@ -29,6 +29,12 @@ def latent_backward(dz, mu, log_sigma, eps, beta=1.0):
     d_log_sigma = dz * eps * 0.5 * np.exp(0.5 * log_sigma) + beta * 0.5 * (np.exp(log_sigma) - 1)
     return d_mu, d_log_sigma
 '''
+# One mean and one standard deviation for all of a 2-D array's columns.
+GLOBAL_STANDARDIZE = '''
+def standardize(train, test):
+    mean, std = train.mean(), train.std()
+    return (train - mean) / std, (test - mean) / std, (mean, std)
+'''
 NAIVE_D_LOSS = '''
 def discriminator_loss(real_logits, fake_logits):
     return -(torch.log(torch.sigmoid(real_logits)).mean()
@@ -82,6 +88,10 @@ PARTIAL = {
                 {"test_latent_backward_example", "test_latent_backward_hidden",
                  "test_vae_backward_example", "test_vae_backward_hidden",
                  "test_train_example", "test_train_hidden"}),
+    "a07_evaluation": ({"rolling_origin_splits": "solution", "standardize": GLOBAL_STANDARDIZE},
+                       {"test_standardize_hidden", "test_seasonal_naive_example",
+                        "test_seasonal_naive_hidden", "test_rolling_forecasts_example",
+                        "test_rolling_forecasts_hidden"}),
     "a06_gan": ({"discriminator_loss": NAIVE_D_LOSS, "generator_loss": "solution"},
                 {"test_discriminator_loss_hidden", "test_js_example", "test_js_hidden",
                  "test_train_step_example", "test_train_step_hidden"}),
@@ -136,9 +146,9 @@ def graded():
         shutil.rmtree(course, ignore_errors=True)
 
 
-def test_there_are_seven_assignments():
+def test_there_are_eight_assignments():
     assert NAMES == ["a03_backprop", "a04_bptt", "a04_lstm", "a05_vae", "a06_gan",
-                     "a08_charlm", "a08_sampling"]
+                     "a07_evaluation", "a08_charlm", "a08_sampling"]
 
 
 def code_answers(nb):

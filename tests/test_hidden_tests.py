@@ -14,6 +14,7 @@ import torch
 
 from test_assignments import (
     FANCY_INDEX_COUNTS,
+    GLOBAL_STANDARDIZE,
     GREEDY_SAMPLER,
     IN_PLACE_CLIP,
     NAIVE_D_LOSS,
@@ -93,6 +94,27 @@ def train(X, params, rng, steps=300, lr=1e-2, activation="tanh"):
         adam_step(params, grads, state, lr)
         losses.append(loss)
     return params, losses
+'''
+# a07: the seasonal means from the whole series, future included: on a perfectly periodic
+# series (the visible test) nothing shows.
+LEAKY_ROLLING_FORECASTS = '''
+def rolling_forecasts(series, initial, horizon, period, step=1):
+    means = np.array([series[phase::period].mean() for phase in range(period)])
+    forecasts, targets = [], []
+    for train, test in rolling_origin_splits(len(series), initial, horizon, step):
+        forecasts.append(means[test % period])
+        targets.append(series[test])
+    return np.array(forecasts), np.array(targets)
+'''
+# Fitted once, on the first `initial` values, and never refitted.
+UNREFITTED_ROLLING_FORECASTS = '''
+def rolling_forecasts(series, initial, horizon, period, step=1):
+    means = np.array([series[:initial][phase::period].mean() for phase in range(period)])
+    forecasts, targets = [], []
+    for train, test in rolling_origin_splits(len(series), initial, horizon, step):
+        forecasts.append(means[test % period])
+        targets.append(series[test])
+    return np.array(forecasts), np.array(targets)
 '''
 # Keeps every logit tied with the k-th largest, so more than k can survive.
 THRESHOLD_TOP_K = '''
@@ -259,6 +281,24 @@ def js_divergence(p, q):
     return 0.5 * np.sum(p * np.log(p / m)) + 0.5 * np.sum(q * np.log(q / m))
 """),
     "a06_gan/test_train_step_hidden": ("train_step", UNDETACHED_TRAIN_STEP),
+    # a07: the step ignored; one mean and standard deviation for all columns; chapter 07's
+    # seasonal naive with its index clipped; seasonal means that read the future, or are
+    # never refitted
+    "a07_evaluation/test_rolling_origin_splits_hidden": ("rolling_origin_splits", """
+def rolling_origin_splits(n, initial, horizon, step=1):
+    if min(initial, horizon, step) < 1:
+        raise ValueError("initial, horizon and step must be at least 1")
+    return [(np.arange(o), np.arange(o, o + horizon)) for o in range(initial, n - horizon + 1)]
+"""),
+    "a07_evaluation/test_standardize_hidden": ("standardize", GLOBAL_STANDARDIZE),
+    "a07_evaluation/test_seasonal_naive_hidden": ("seasonal_naive", """
+def seasonal_naive(history, horizon, period):
+    h = np.arange(1, horizon + 1)
+    return history[np.minimum(len(history) - 1 - period + h, len(history) - 1)]
+"""),
+    "a07_evaluation/test_rolling_forecasts_hidden": [
+        ("rolling_forecasts", LEAKY_ROLLING_FORECASTS),
+        ("rolling_forecasts", UNREFITTED_ROLLING_FORECASTS)],
     # a08: a softmax without the shift, which overflows; a sampler that always takes the
     # mode; top-k that keeps ties; generation that ignores the temperature
     "a08_sampling/test_softmax_hidden": ("softmax", """
