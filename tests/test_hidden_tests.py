@@ -13,11 +13,12 @@ import pytest
 import torch
 
 from test_assignments import (
+    CHAPTER_D_STAR,
     FANCY_INDEX_COUNTS,
+    FIXED_TARGET_LOSSES,
     GLOBAL_STANDARDIZE,
     GREEDY_SAMPLER,
     IN_PLACE_CLIP,
-    NAIVE_D_LOSS,
     W_H_FROM_H_T,
 )
 from tools import assignments
@@ -25,14 +26,28 @@ from tools import assignments
 # The generator's update takes L_D's gradient too: the fakes are not detached and both
 # optimisers are zeroed once, at the start. It runs, and it even learns roughly.
 UNDETACHED_TRAIN_STEP = '''
-def train_step(G, D, opt_G, opt_D, real, z):
+def train_step(G, D, opt_G, opt_D, real, z, a=0.0, b=1.0, c=1.0):
     opt_D.zero_grad()
     opt_G.zero_grad()
     fake = G(z)
-    loss_D = discriminator_loss(D(real), D(fake))
+    loss_D = discriminator_loss(D(real), D(fake), a, b)
     loss_D.backward()
     opt_D.step()
-    loss_G = generator_loss(D(G(z)))
+    loss_G = generator_loss(D(G(z)), c)
+    loss_G.backward()
+    opt_G.step()
+    return loss_D.item(), loss_G.item()
+'''
+# The targets left at their defaults: right for the visible test.
+DEFAULT_TARGETS_TRAIN_STEP = '''
+def train_step(G, D, opt_G, opt_D, real, z, a=0.0, b=1.0, c=1.0):
+    fake = G(z)
+    loss_D = discriminator_loss(D(real), D(fake.detach()))
+    opt_D.zero_grad()
+    loss_D.backward()
+    opt_D.step()
+    loss_G = generator_loss(D(fake))
+    opt_G.zero_grad()
     loss_G.backward()
     opt_G.step()
     return loss_D.item(), loss_G.item()
@@ -266,21 +281,19 @@ def latent_backward(dz, mu, log_sigma, eps, beta=1.0):
     "a05_vae/test_vae_backward_hidden": [("vae_backward", TANH_ONLY_BACKWARD),
                                          ("vae_backward", CHAPTER_05_BACKWARD)],
     "a05_vae/test_train_hidden": ("train", NOISE_DRAWN_ONCE),
-    # a06: losses through log(sigmoid), which overflow; a KL that multiplies 0 by
-    # log 0; the undetached training step
-    "a06_gan/test_discriminator_loss_hidden": ("discriminator_loss", NAIVE_D_LOSS),
-    "a06_gan/test_generator_loss_hidden": ("generator_loss", """
-def generator_loss(fake_logits, saturating=False):
-    D = torch.sigmoid(fake_logits)
-    return torch.log(1 - D).mean() if saturating else -torch.log(D).mean()
+    # a06: the targets a, b, c ignored; chapter 06's best discriminator, which has no
+    # targets; chi2 finite where Q has mass and P none; the undetached training step, and
+    # one that ignores its targets
+    "a06_gan/test_least_squares_losses_hidden": ("least_squares_losses", FIXED_TARGET_LOSSES),
+    "a06_gan/test_optimal_discriminator_hidden": ("optimal_discriminator", CHAPTER_D_STAR),
+    "a06_gan/test_pearson_chi2_hidden": ("pearson_chi2", """
+def pearson_chi2(P, Q):
+    P, Q = np.asarray(P, dtype=float), np.asarray(Q, dtype=float)
+    mask = P > 0
+    return float(np.sum((Q[mask] - P[mask]) ** 2 / P[mask]))
 """),
-    "a06_gan/test_js_hidden": ("js_divergence", """
-def js_divergence(p, q):
-    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
-    m = 0.5 * (p + q)
-    return 0.5 * np.sum(p * np.log(p / m)) + 0.5 * np.sum(q * np.log(q / m))
-"""),
-    "a06_gan/test_train_step_hidden": ("train_step", UNDETACHED_TRAIN_STEP),
+    "a06_gan/test_train_step_hidden": [("train_step", UNDETACHED_TRAIN_STEP),
+                                       ("train_step", DEFAULT_TARGETS_TRAIN_STEP)],
     # a07: the step ignored; one mean and standard deviation for all columns; chapter 07's
     # seasonal naive with its index clipped; seasonal means that read the future, or are
     # never refitted
