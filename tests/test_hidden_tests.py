@@ -38,6 +38,18 @@ def train_step(G, D, opt_G, opt_D, real, z, a=0.0, b=1.0, c=1.0):
     opt_G.step()
     return loss_D.item(), loss_G.item()
 '''
+# Never clears the gradients: each step adds to what the last round left.
+UNZEROED_TRAIN_STEP = '''
+def train_step(G, D, opt_G, opt_D, real, z, a=0.0, b=1.0, c=1.0):
+    fake = G(z)
+    loss_D = discriminator_loss(D(real), D(fake.detach()), a, b)
+    loss_D.backward()
+    opt_D.step()
+    loss_G = generator_loss(D(fake), c)
+    loss_G.backward()
+    opt_G.step()
+    return loss_D.item(), loss_G.item()
+'''
 # The targets left at their defaults: right for the visible test.
 DEFAULT_TARGETS_TRAIN_STEP = '''
 def train_step(G, D, opt_G, opt_D, real, z, a=0.0, b=1.0, c=1.0):
@@ -282,8 +294,8 @@ def latent_backward(dz, mu, log_sigma, eps, beta=1.0):
                                          ("vae_backward", CHAPTER_05_BACKWARD)],
     "a05_vae/test_train_hidden": ("train", NOISE_DRAWN_ONCE),
     # a06: the targets a, b, c ignored; chapter 06's best discriminator, which has no
-    # targets; chi2 finite where Q has mass and P none; the undetached training step, and
-    # one that ignores its targets
+    # targets; chi2 finite where Q has mass and P none; the undetached training step, one
+    # that ignores its targets, and one that never clears the gradients
     "a06_gan/test_least_squares_losses_hidden": ("least_squares_losses", FIXED_TARGET_LOSSES),
     "a06_gan/test_optimal_discriminator_hidden": ("optimal_discriminator", CHAPTER_D_STAR),
     "a06_gan/test_pearson_chi2_hidden": ("pearson_chi2", """
@@ -293,7 +305,8 @@ def pearson_chi2(P, Q):
     return float(np.sum((Q[mask] - P[mask]) ** 2 / P[mask]))
 """),
     "a06_gan/test_train_step_hidden": [("train_step", UNDETACHED_TRAIN_STEP),
-                                       ("train_step", DEFAULT_TARGETS_TRAIN_STEP)],
+                                       ("train_step", DEFAULT_TARGETS_TRAIN_STEP),
+                                       ("train_step", UNZEROED_TRAIN_STEP)],
     # a07: the step ignored; one mean and standard deviation for all columns; chapter 07's
     # seasonal naive with its index clipped; seasonal means that read the future, or are
     # never refitted
