@@ -34,6 +34,23 @@ def test_precomputed_draws_every_combination_and_links_each_stack_to_its_control
         assert link.source == (controls["b"], "index")
 
 
+def test_without_stack_as_on_ipywidgets_7_the_kernel_shows_the_chosen_output(monkeypatch):
+    # Colab's runtime has ipywidgets 7.7.1, which has no Stack: each level becomes a Box
+    # whose children are all hidden but the chosen one, switched when the control moves
+    monkeypatch.delattr(ipywidgets, "Stack")
+    controls = {"a": ipywidgets.SelectionSlider(options=[1, 2, 3], value=2),
+                "b": ipywidgets.Dropdown(options=["x", "y"], value="y")}
+    outer = widgets.precomputed(controls, lambda a, b: None)
+
+    def shown(box):
+        return [i for i, child in enumerate(box.children) if child.layout.display != "none"]
+
+    assert isinstance(outer, ipywidgets.Box) and len(outer.children) == 3
+    assert shown(outer) == [1] and all(shown(inner) == [1] for inner in outer.children)
+    controls["a"].value, controls["b"].value = 3, "x"
+    assert shown(outer) == [2] and all(shown(inner) == [0] for inner in outer.children)
+
+
 def test_precomputed_refuses_a_continuous_control():
     with pytest.raises(TypeError, match="choose from a list"):
         widgets.precomputed({"x": ipywidgets.FloatSlider()}, lambda x: None)

@@ -65,7 +65,8 @@ def precomputed(controls: dict[str, widgets.Widget], draw) -> widgets.Widget:
     outputs sit in nested ``Stack``s, one level per control, and each stack's
     ``selected_index`` is ``jslink``ed to its control's ``index``: the links are saved
     with the widget state, so the static book switches figures without a kernel. The
-    cost is one ``draw`` per combination when the widget is built.
+    cost is one ``draw`` per combination when the widget is built. (On ipywidgets 7,
+    which has no ``Stack``, see ``_stack``.)
     """
     names = list(controls)
     for name, control in controls.items():
@@ -81,12 +82,32 @@ def precomputed(controls: dict[str, widgets.Widget], draw) -> widgets.Widget:
         control = controls[names[depth]]
         options = [option[1] if isinstance(option, tuple) else option
                    for option in control.options]
-        stack = widgets.Stack([level(depth + 1, {**chosen, names[depth]: option})
-                               for option in options], selected_index=control.index)
+        return _stack([level(depth + 1, {**chosen, names[depth]: option})
+                       for option in options], control)
+
+    return level(0, {})
+
+
+def _stack(children: list[widgets.Widget], control: widgets.Widget) -> widgets.Widget:
+    """The child that ``control`` chooses, shown alone.
+
+    ipywidgets 8 has ``Stack``, switched in the browser by a ``jslink``. ipywidgets 7
+    (Colab's runtime) has none, so there every child sits in a ``Box``, hidden but the
+    chosen one, and the kernel switches them when the control moves: Colab always has a
+    kernel, and only the static book, built with 8, needs the browser to switch.
+    """
+    if hasattr(widgets, "Stack"):
+        stack = widgets.Stack(children, selected_index=control.index)
         widgets.jslink((control, "index"), (stack, "selected_index"))
         return stack
 
-    return level(0, {})
+    def show(index):
+        for i, child in enumerate(children):
+            child.layout.display = None if i == index else "none"
+
+    show(control.index)
+    control.observe(lambda change: show(change["new"]), names="index")
+    return widgets.Box(children)
 
 
 def switched(controls: dict[str, widgets.Widget], draw) -> widgets.Widget:
