@@ -38,32 +38,33 @@ def train_step(G, D, opt_G, opt_D, real, z, a=0.0, b=1.0, c=1.0):
     opt_G.step()
     return loss_D.item(), loss_G.item()
 '''
-# Never clears the gradients: each step adds to what the last round left.
-UNZEROED_TRAIN_STEP = '''
-def train_step(G, D, opt_G, opt_D, real, z, a=0.0, b=1.0, c=1.0):
-    fake = G(z)
-    loss_D = discriminator_loss(D(real), D(fake.detach()), a, b)
-    loss_D.backward()
-    opt_D.step()
-    loss_G = generator_loss(D(fake), c)
-    loss_G.backward()
-    opt_G.step()
-    return loss_D.item(), loss_G.item()
-'''
-# The targets left at their defaults: right for the visible test.
-DEFAULT_TARGETS_TRAIN_STEP = '''
-def train_step(G, D, opt_G, opt_D, real, z, a=0.0, b=1.0, c=1.0):
-    fake = G(z)
-    loss_D = discriminator_loss(D(real), D(fake.detach()))
-    opt_D.zero_grad()
-    loss_D.backward()
-    opt_D.step()
-    loss_G = generator_loss(D(fake))
-    opt_G.zero_grad()
-    loss_G.backward()
-    opt_G.step()
-    return loss_D.item(), loss_G.item()
-'''
+
+
+def solution(name: str, grade_id: str) -> str:
+    """The source's answer ``grade_id``, as a student who solved it would leave it."""
+    nb = nbformat.read(assignments.notebook_path(assignments.COURSE, "source", name),
+                       as_version=4)
+    (cell,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
+    return assignments.solution_code(cell.source)
+
+
+def mistake(name: str, grade_id: str, *edits: tuple[str, str]) -> str:
+    """The solution with each (old, new) edit made: right but for one mistake."""
+    code = solution(name, grade_id)
+    for old, new in edits:
+        assert old in code, f"{name}/{grade_id} no longer has {old!r}"
+        code = code.replace(old, new)
+    return code
+
+
+# The targets left at their defaults (right for the visible test), and a step that never
+# clears the gradients, so each round adds to what the last one left.
+DEFAULT_TARGETS_TRAIN_STEP = mistake("a06_gan", "train_step",
+                                     ("D(fake.detach()), a, b)", "D(fake.detach()))"),
+                                     ("generator_loss(D(fake), c)", "generator_loss(D(fake))"))
+UNZEROED_TRAIN_STEP = mistake("a06_gan", "train_step", ("    opt_D.zero_grad()\n", ""),
+                              ("    opt_G.zero_grad()\n", ""))
+
 # a05: the chapter's printed backward pass, pasted with the new names: a Bernoulli
 # decoder's gradient for the mean, nothing for the decoder's log-variance, and the
 # encoder's gradients for log sigma^2 where this encoder outputs log sigma.
@@ -91,58 +92,24 @@ def vae_backward(X, params, eps, activation="tanh", beta=1.0):
     return loss, grads
 '''
 # The tanh's derivative written in, whatever the activation: right for the visible test.
-TANH_ONLY_BACKWARD = '''
-def vae_backward(X, params, eps, activation="tanh", beta=1.0):
-    loss, c = forward(X, params, eps, activation, beta)
-    n, grads = len(X), {}
+TANH_ONLY_BACKWARD = mistake("a05_vae", "vae_backward",
+                             ('d_g * df(c["a_dec"])', 'd_g * (1 - c["g"] ** 2)'),
+                             ('d_h * df(c["a_enc"])', 'd_h * (1 - c["h"] ** 2)'))
 
-    def linear_backward(d_out, inputs, name):
-        grads[f"W_{name}"] = d_out.T @ inputs
-        grads[f"b_{name}"] = d_out.sum(axis=0)
-        return d_out @ params[f"W_{name}"]
-
-    d_mean, d_log_var = gaussian_nll_backward(X, c["mean"], c["log_var"])
-    d_g = (linear_backward(d_mean / n, c["g"], "mean")
-           + linear_backward(d_log_var / n, c["g"], "log_var"))
-    dz = linear_backward(d_g * (1 - c["g"] ** 2), c["z"], "dec")
-    d_mu, d_log_sigma = latent_backward(dz, c["mu"], c["log_sigma"], eps, beta / n)
-    d_h = (linear_backward(d_mu, c["h"], "mu")
-           + linear_backward(d_log_sigma, c["h"], "log_sigma"))
-    linear_backward(d_h * (1 - c["h"] ** 2), X, "enc")
-    return loss, grads
-'''
 # One draw of the noise for the whole run: the loss still falls.
-NOISE_DRAWN_ONCE = '''
-def train(X, params, rng, steps=300, lr=1e-2, activation="tanh"):
-    eps = rng.standard_normal((len(X), params["W_mu"].shape[0]))
-    state, losses = {}, []
-    for _ in range(steps):
-        loss, grads = vae_backward(X, params, eps, activation)
-        adam_step(params, grads, state, lr)
-        losses.append(loss)
-    return params, losses
-'''
-# a07: the seasonal means from the whole series, future included: on a perfectly periodic
-# series (the visible test) nothing shows.
-LEAKY_ROLLING_FORECASTS = '''
-def rolling_forecasts(series, initial, horizon, period, step=1):
-    means = np.array([series[phase::period].mean() for phase in range(period)])
-    forecasts, targets = [], []
-    for train, test in rolling_origin_splits(len(series), initial, horizon, step):
-        forecasts.append(means[test % period])
-        targets.append(series[test])
-    return np.array(forecasts), np.array(targets)
-'''
-# Fitted once, on the first `initial` values, and never refitted.
-UNREFITTED_ROLLING_FORECASTS = '''
-def rolling_forecasts(series, initial, horizon, period, step=1):
-    means = np.array([series[:initial][phase::period].mean() for phase in range(period)])
-    forecasts, targets = [], []
-    for train, test in rolling_origin_splits(len(series), initial, horizon, step):
-        forecasts.append(means[test % period])
-        targets.append(series[test])
-    return np.array(forecasts), np.array(targets)
-'''
+NOISE_DRAWN_ONCE = mistake("a05_vae", "train",
+                           ("        eps = rng.standard_normal((len(X), d_z))\n", ""),
+                           ("    state, losses = {}, []\n", "    state, losses = {}, []\n"
+                            "    eps = rng.standard_normal((len(X), d_z))\n"))
+
+# a07: the seasonal means from the whole series, future included (on a perfectly periodic
+# series, the visible test's, nothing shows), or from the first `initial` values, never
+# refitted.
+LEAKY_ROLLING_FORECASTS = mistake("a07_evaluation", "rolling_forecasts",
+                                  ("history = series[train]", "history = series"))
+UNREFITTED_ROLLING_FORECASTS = mistake("a07_evaluation", "rolling_forecasts",
+                                       ("history = series[train]", "history = series[:initial]"))
+
 # Keeps every logit tied with the k-th largest, so more than k can survive.
 THRESHOLD_TOP_K = '''
 def top_k(logits, k):
