@@ -19,6 +19,25 @@ NAMES = assignments.assignment_names()
 COURSE = assignments.COURSE
 FULL_MARKS = 10
 
+
+
+def solution(name: str, grade_id: str, variant: str | None = None) -> str:
+    """The source's answer ``grade_id`` (of the course's variant, or ``variant``), as a
+    student who solved it would leave it."""
+    nb = assignments.read_source(COURSE, name, variant)
+    (cell,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
+    return assignments.solution_code(cell.source)
+
+
+def mistake(name: str, grade_id: str, *edits: tuple[str, str], variant: str | None = None) -> str:
+    """The solution with each (old, new) edit made: right but for one mistake."""
+    code = solution(name, grade_id, variant)
+    for old, new in edits:
+        assert old in code, f"{name}/{grade_id} no longer has {old!r}"
+        code = code.replace(old, new)
+    return code
+
+
 # Partly correct submissions, one per assignment: which answers are filled in, and how.
 # "solution" is the source's answer; other strings are a student's own (wrong) code.
 # Every other answer stays the stub, which raises NotImplementedError.
@@ -64,17 +83,8 @@ def sample(p, rng):
     return int(np.argmax(p))               # the most likely index, never a sample
 '''
 # dJ/dW_h taken with h_t where h_{t-1} belongs; dh_prev and dc_prev are right.
-W_H_FROM_H_T = '''
-def lstm_step_backward(dh, dc, cache, params):
-    x, h_prev, c_prev, i, f, g, omega, c = cache
-    h = omega * np.tanh(c)
-    d_omega = dh * np.tanh(c)
-    dc = dc + dh * omega * (1.0 - np.tanh(c) ** 2)
-    da = np.concatenate([dc * g * i * (1 - i), dc * c_prev * f * (1 - f),
-                         dc * i * (1 - g ** 2), d_omega * omega * (1 - omega)], axis=1)
-    grads = {"W_x": da.T @ x, "W_h": da.T @ h, "b": da.sum(axis=0)}
-    return grads, da @ params["W_x"], da @ params["W_h"], dc * f
-'''
+W_H_FROM_H_T = mistake("a04_lstm", "lstm_step_backward",
+                       ('"W_h": da.T @ h_prev', '"W_h": da.T @ (omega * tanh_c)'))
 # Repeated pairs counted once: fancy indexing does not accumulate.
 FANCY_INDEX_COUNTS = '''
 def bigram_log_probs(ids, V, alpha=1.0):
@@ -168,17 +178,25 @@ def code_answers(nb):
             if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"]
 
 
-def autograded_points(name):
+def autograded_points(name, variant=None):
     """Points of the autograded test cells (written answers are graded by hand)."""
-    nb = nbformat.read(assignments.notebook_path(COURSE, "source", name), as_version=4)
+    nb = assignments.read_source(COURSE, name, variant)
     return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
             for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
             and c.cell_type == "code"}
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_each_question_has_visible_and_hidden_tests_worth_ten_points(name):
-    nb = nbformat.read(assignments.notebook_path(COURSE, "source", name), as_version=4)
+def variants_of(name):
+    return assignments.variants(nbformat.read(assignments.notebook_path(COURSE, "source", name),
+                                              as_version=4)) or [None]
+
+
+VERSIONS = [(name, variant) for name in NAMES for variant in variants_of(name)]
+
+
+@pytest.mark.parametrize("name,variant", VERSIONS)
+def test_each_question_has_visible_and_hidden_tests_worth_ten_points(name, variant):
+    nb = assignments.read_source(COURSE, name, variant)
     points = cells_and_points(nb)
     assert sum(points.values()) == FULL_MARKS
     solutions = code_answers(nb)
@@ -198,12 +216,14 @@ def test_each_question_has_visible_and_hidden_tests_worth_ten_points(name):
     written = [c for c in nb.cells if c.cell_type == "markdown"
                and c.metadata.get("nbgrader", {}).get("solution")]
     assert sum(c.metadata["nbgrader"]["points"] for c in written) == FULL_MARKS - sum(
-        autograded_points(name).values())
+        autograded_points(name, variant).values())
+    grade_ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells]
+    assert len(grade_ids) == len(set(grade_ids)), "nbgrader needs unique grade ids"
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_student_version_has_no_solution_and_no_hidden_test(name):
-    source = nbformat.read(assignments.notebook_path(COURSE, "source", name), as_version=4)
+    source = assignments.read_source(COURSE, name)
     student = nbformat.read(assignments.notebook_path(COURSE, assignments.STUDENT, name),
                             as_version=4)
     text = "\n".join(c.source for c in student.cells)
@@ -265,6 +285,54 @@ def test_a_partial_submission_scores_the_tests_it_passes(graded, name):
     assert {cell for cell, score in result["cells"].items() if score == 0} == failing
     expected = sum(p for cell, p in points.items() if cell not in failing)
     assert 0 < result["score"] == expected < sum(points.values())
+
+
+def test_course_toml_picks_a_variant_and_says_what_is_wrong(tmp_path):
+    shutil.copytree(COURSE / "source" / "a04_lstm", tmp_path / "source" / "a04_lstm")
+    raw = nbformat.read(assignments.notebook_path(tmp_path, "source", "a04_lstm"), as_version=4)
+    assert assignments.variants(raw) == ["peephole", "coupled"]
+    assert assignments.chosen_variant(tmp_path, "a04_lstm", raw) == "peephole"   # the first
+    toml = tmp_path / assignments.COURSE_FILE
+    toml.write_text('[variants]\na04_lstm = "coupled"\n')
+    kept = assignments.read_source(tmp_path, "a04_lstm")
+    assert {assignments.variant_of(c) for c in kept.cells} == {None, "coupled"}
+    assert len(kept.cells) < len(raw.cells)
+    toml.write_text('[variants]\na04_lstm = "gru"\n')
+    with pytest.raises(ValueError, match="picks variant 'gru' of a04_lstm, which offers "
+                                         "peephole, coupled"):
+        assignments.read_source(tmp_path, "a04_lstm")
+    toml.write_text('[variants]\na09_gpt = "small"\n')
+    with pytest.raises(ValueError, match="assignments it does not have: a09_gpt"):
+        assignments.read_source(tmp_path, "a04_lstm")
+
+
+@pytest.mark.parametrize("name,variant", [(name, variant) for name in NAMES
+                                          for variant in variants_of(name)[1:]])
+def test_another_variant_grades_its_own_solution_and_not_the_first_ones(name, variant):
+    # A course that picks another variant in course.toml hands out and grades that one,
+    # and the first variant's solution, posted by a student of another course, fails it.
+    course = assignments.scratch_course([name], {name: variant})
+    try:
+        student = nbformat.read(assignments.notebook_path(course, assignments.STUDENT, name),
+                                as_version=4)
+        assert {assignments.variant_of(c) for c in student.cells} == {None, variant}
+        assignments.submit(course, name, "solution", assignments.submission(course, name))
+        first = variants_of(name)[0]
+        posted = {c.metadata["nbgrader"]["grade_id"]: assignments.solution_code(c.source)
+                  for c in code_answers(assignments.read_source(COURSE, name, first))}
+        assignments.submit(course, name, "posted", assignments.submission(course, name, posted))
+        grading.grade(course, [name], ["solution", "posted"], jobs=2, progress=lambda _: None)
+        results = {s: json.loads(grading.result_path(course, name, s).read_text())
+                   for s in ("solution", "posted")}
+        full = sum(autograded_points(name, variant).values())
+        assert results["solution"]["score"] == results["solution"]["max_score"] == full
+        failed = {cell for cell, score in results["posted"]["cells"].items() if score == 0}
+        hidden = {c.metadata["nbgrader"]["grade_id"]
+                  for c in assignments.read_source(COURSE, name, variant).cells
+                  if assignments.variant_of(c) and "### BEGIN HIDDEN TESTS" in c.source}
+        assert hidden and hidden <= failed, (hidden, failed)
+    finally:
+        shutil.rmtree(course, ignore_errors=True)
 
 
 @pytest.mark.parametrize("student", ["syntax_error", "endless"])

@@ -480,13 +480,16 @@ def test_changes_under_the_tests_are_seen_at_run_time():
     assert "ast_transformers" in execution.tampering[1]
 
 
-def test_review_passes_every_solution_and_an_ordinary_answer():
+def test_review_passes_every_solution_and_an_ordinary_answer(tmp_path):
     for name in assignments.assignment_names():
-        source = nbformat.read(assignments.notebook_path(assignments.COURSE, "source", name),
-                               as_version=4)
-        rebuilt = submissions.rebuild(assignments.notebook_path(
-            assignments.COURSE, "source", name), source)
-        assert rebuilt.flags == [] and rebuilt.notes == [], (name, rebuilt)
+        raw = nbformat.read(assignments.notebook_path(assignments.COURSE, "source", name),
+                            as_version=4)
+        for variant in assignments.variants(raw) or [None]:
+            source = assignments.read_source(assignments.COURSE, name, variant)
+            handed_in = tmp_path / f"{name}-{variant}.ipynb"
+            nbformat.write(source, handed_in)
+            rebuilt = submissions.rebuild(handed_in, source)
+            assert rebuilt.flags == [] and rebuilt.notes == [], (name, variant, rebuilt)
     ordinary = ("import numpy as np\nclass Model:\n    def __init__(self):\n"
                 "        self.w = np.zeros(3)\n\ndef train(model):\n    for p in [model]:\n"
                 "        p.w = p.w + 1\n    return model\n")

@@ -20,6 +20,7 @@ from test_assignments import (
     GREEDY_SAMPLER,
     IN_PLACE_CLIP,
     W_H_FROM_H_T,
+    mistake,
 )
 from tools import assignments
 
@@ -40,22 +41,21 @@ def train_step(G, D, opt_G, opt_D, real, z, a=0.0, b=1.0, c=1.0):
 '''
 
 
-def solution(name: str, grade_id: str) -> str:
-    """The source's answer ``grade_id``, as a student who solved it would leave it."""
-    nb = nbformat.read(assignments.notebook_path(assignments.COURSE, "source", name),
-                       as_version=4)
-    (cell,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
-    return assignments.solution_code(cell.source)
-
-
-def mistake(name: str, grade_id: str, *edits: tuple[str, str]) -> str:
-    """The solution with each (old, new) edit made: right but for one mistake."""
-    code = solution(name, grade_id)
-    for old, new in edits:
-        assert old in code, f"{name}/{grade_id} no longer has {old!r}"
-        code = code.replace(old, new)
-    return code
-
+# a04_lstm: chapter 04's LSTM step backward pasted in, with a zero gradient for the
+# peepholes it does not have.
+CHAPTER_04_STEP_BACKWARD = '''
+def lstm_step_backward(dh, dc, cache, params):
+    x, h_prev, c_prev, i, f, g, omega, c = cache
+    tanh_c = np.tanh(c)
+    d_omega = dh * tanh_c
+    dc = dc + dh * omega * (1.0 - tanh_c ** 2)
+    di, df, dg = dc * g, dc * c_prev, dc * i
+    da = np.concatenate([di * i * (1 - i), df * f * (1 - f),
+                         dg * (1 - g ** 2), d_omega * omega * (1 - omega)], axis=1)
+    grads = {"W_x": da.T @ x, "W_h": da.T @ h_prev, "b": da.sum(axis=0),
+             "p": np.zeros_like(params["p"])}
+    return grads, da @ params["W_x"], da @ params["W_h"], dc * f
+'''
 
 # The targets left at their defaults (right for the visible test), and a step that never
 # clears the gradients, so each round adds to what the last one left.
@@ -189,20 +189,26 @@ def bptt(X, h0, params, H, dH):
     return grads
 """),
     "a04_bptt/test_clip_hidden": ("clip_by_global_norm", IN_PLACE_CLIP),
-    # a04_lstm: the input and forget gates read from each other's block (the visible
-    # test's zero weights cannot tell); dJ/dW_h taken with h_t; the cell state's gradient
-    # not carried back (one step, the visible test, needs none)
-    "a04_lstm/test_lstm_step_hidden": ("lstm_step", """
-def lstm_step(x, h_prev, c_prev, params):
-    H = h_prev.shape[1]
-    a = x @ params["W_x"].T + h_prev @ params["W_h"].T + params["b"]
-    f, i = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H])
-    g, omega = np.tanh(a[:, 2 * H:3 * H]), sigmoid(a[:, 3 * H:])
-    c = f * c_prev + i * g
-    h = omega * np.tanh(c)
-    return h, c, (x, h_prev, c_prev, i, f, g, omega, c)
-"""),
-    "a04_lstm/test_lstm_step_backward_hidden": ("lstm_step_backward", W_H_FROM_H_T),
+    # a04_lstm: the output gate's peephole on c_{t-1} instead of c_t (the visible test's
+    # p_omega = 0 cannot tell); chapter 04's step pasted in (no peephole paths, and a zero
+    # gradient for p); dJ/dW_h taken with h_t; the output gate's peephole path into c_t
+    # forgotten; the coupled gate differentiated as if it only kept; dc_prev without the
+    # forget gate's peephole; the cell state's gradient not carried back (one step, the
+    # visible test, needs none)
+    **{f"a04_lstm:{variant}/test_lstm_step_hidden": (
+        "lstm_step", mistake("a04_lstm", "lstm_step", ("p_omega * c)", "p_omega * c_prev)"),
+                             variant=variant))
+       for variant in ("peephole", "coupled")},
+    "a04_lstm:peephole/test_lstm_step_backward_hidden": [
+        ("lstm_step_backward", CHAPTER_04_STEP_BACKWARD),
+        ("lstm_step_backward", W_H_FROM_H_T),
+        ("lstm_step_backward", mistake("a04_lstm", "lstm_step_backward",
+                                       (" + da_omega * p_omega", ""), variant="peephole"))],
+    "a04_lstm:coupled/test_lstm_step_backward_hidden": [
+        ("lstm_step_backward", mistake("a04_lstm", "lstm_step_backward",
+                                       ("(c_prev - g)", "c_prev"), variant="coupled")),
+        ("lstm_step_backward", mistake("a04_lstm", "lstm_step_backward",
+                                       ("dc * f + da_f * p_f", "dc * f"), variant="coupled"))],
     "a04_lstm/test_lstm_backward_hidden": ("lstm_backward", """
 def lstm_backward(dH, caches, params):
     grads = {name: np.zeros_like(value) for name, value in params.items()}
@@ -323,12 +329,13 @@ def restore_default_dtype(dtype: torch.dtype):
         torch.set_default_dtype(dtype)
 
 
-def run_hidden_test(name: str, test_id: str, answers: dict[str, str]) -> None:
-    """Run the source notebook's answer and setup cells, with ``answers`` (grade id ->
-    code) in place of the solutions, then the hidden test ``test_id``; other test cells
-    are skipped. Raises whatever the hidden test raises."""
-    nb = nbformat.read(assignments.notebook_path(assignments.COURSE, "source", name),
-                       as_version=4)
+def run_hidden_test(name: str, test_id: str, answers: dict[str, str],
+                    variant: str | None = None) -> None:
+    """Run the source notebook's answer and setup cells (of the course's variant, or
+    ``variant``), with ``answers`` (grade id -> code) in place of the solutions, then the
+    hidden test ``test_id``; other test cells are skipped. Raises whatever the hidden test
+    raises."""
+    nb = assignments.read_source(assignments.COURSE, name, variant)
     namespace = {}
     dtype = torch.get_default_dtype()     # a04_lstm sets float64 for its own cells
     with contextlib.redirect_stdout(io.StringIO()), restore_default_dtype(dtype):
@@ -343,11 +350,17 @@ def run_hidden_test(name: str, test_id: str, answers: dict[str, str]) -> None:
 
 
 def test_every_hidden_test_has_a_case():
-    hidden = {f"{name}/{cell.metadata['nbgrader']['grade_id']}"
-              for name in assignments.assignment_names()
-              for cell in nbformat.read(assignments.notebook_path(
-                  assignments.COURSE, "source", name), as_version=4).cells
-              if "### BEGIN HIDDEN TESTS" in cell.source}
+    # a case is "name/test" for a test every variant shares (run with the course's
+    # variant), "name:variant/test" for a variant's own
+    hidden = set()
+    for name in assignments.assignment_names():
+        source = nbformat.read(assignments.notebook_path(assignments.COURSE, "source", name),
+                               as_version=4)
+        for cell in source.cells:
+            if "### BEGIN HIDDEN TESTS" in cell.source:
+                variant = assignments.variant_of(cell)
+                version = f"{name}:{variant}" if variant else name
+                hidden.add(f"{version}/{cell.metadata['nbgrader']['grade_id']}")
     assert hidden == set(CASES)
 
 
@@ -359,5 +372,6 @@ def test_the_hidden_test_fails_on_a_plausible_wrong_answer(case, answer_id, wron
     # (the same cell passes with the solution: nbval runs the source notebooks); a case
     # may list several wrong answers, each of which must fail
     name, test_id = case.split("/")
+    name, _, variant = name.partition(":")
     with pytest.raises(AssertionError):
-        run_hidden_test(name, test_id, {answer_id: wrong})
+        run_hidden_test(name, test_id, {answer_id: wrong}, variant or None)

@@ -6,7 +6,19 @@
 The source notebooks in assignments/source/ hold the solutions (between
 ``### BEGIN SOLUTION`` and ``### END SOLUTION``) and every test, the hidden ones between
 ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``. nbgrader writes the student
-versions from them; nothing in student/ is edited by hand. The helpers below also build
+versions from them; nothing in student/ is edited by hand.
+
+An assignment may come in **variants** (a04_lstm: a peephole LSTM or a coupled-gate one), so
+that a solution posted for one course does not solve another's. Cells that belong to one
+variant say so in their metadata, ``{"dlbook": {"variant": "peephole"}}``; the others are
+shared. A variant's cells keep the grade ids of the other's, and within a variant the ids
+are unique. The source notebook runs top to bottom with every variant (each variant's
+answers and their tests sit together, and a shared cell uses the variant run last), so
+nbval checks it as it is. ``course.toml`` in the course folder picks each assignment's
+variant (the first in the notebook where it picks none); ``generate`` hands nbgrader the
+chosen cells only, and the grader reads the source through :func:`read_source`.
+
+The helpers below also build
 submissions and grade them in a scratch copy of the course (the tests and
 benchmarks/grading.py use them), so no test submission or grade lands in the real course
 folder (whose gradebook.db, written by `generate`, is git-ignored). Grading itself is
@@ -15,6 +27,7 @@ tools/grading.py.
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import re
 import shutil
@@ -24,10 +37,12 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "assignments"
 STUDENT = "student"      # nbgrader's release_directory (nbgrader_config.py)
+COURSE_FILE = "course.toml"
 SOLUTION = re.compile(r"^[ \t]*### BEGIN SOLUTION\n(.*?)^[ \t]*### END SOLUTION\n?",
                       re.DOTALL | re.MULTILINE)
 
@@ -39,6 +54,61 @@ def assignment_names(course: Path = COURSE) -> list[str]:
 def notebook_path(course: Path, folder: str, name: str, student: str | None = None) -> Path:
     parts = [folder] + ([student] if student else []) + [name, f"{name}.ipynb"]
     return course.joinpath(*parts)
+
+
+def variant_of(cell) -> str | None:
+    """The variant a source cell belongs to, or None for a cell every variant shares."""
+    return cell.metadata.get("dlbook", {}).get("variant")
+
+
+def variants(nb) -> list[str]:
+    """The variants a source notebook offers, in the order of their first cells (the
+    first is the default); empty for an assignment without variants."""
+    return list(dict.fromkeys(v for v in map(variant_of, nb.cells) if v))
+
+
+def keep_variant(nb, variant: str | None):
+    """A copy of the source notebook ``nb`` with the shared cells and those of
+    ``variant`` (None: the notebook has no variants)."""
+    offered = variants(nb)
+    if variant not in (offered or [None]):
+        raise ValueError(f"no variant {variant!r}: the notebook offers "
+                         f"{', '.join(offered) if offered else 'none'}")
+    kept = copy.deepcopy(nb)
+    kept.cells = [c for c in kept.cells if variant_of(c) in (None, variant)]
+    return kept
+
+
+def course_variants(course: Path = COURSE) -> dict[str, str]:
+    """The ``[variants]`` table of the course's course.toml (empty if it has none)."""
+    path = course / COURSE_FILE
+    if not path.exists():
+        return {}
+    chosen = tomllib.loads(path.read_text()).get("variants", {})
+    unknown = set(chosen) - set(assignment_names(course))
+    if unknown:
+        raise ValueError(f"{path} picks variants of assignments it does not have: "
+                         f"{', '.join(sorted(unknown))}")
+    return chosen
+
+
+def chosen_variant(course: Path, name: str, nb) -> str | None:
+    """The variant of ``name`` that the course hands out: course.toml's, or the first."""
+    offered = variants(nb)
+    chosen = course_variants(course).get(name)
+    if chosen is None:
+        return offered[0] if offered else None
+    if chosen not in offered:
+        raise ValueError(f"{course / COURSE_FILE} picks variant {chosen!r} of {name}, which "
+                         f"offers {', '.join(offered) if offered else 'none'}")
+    return chosen
+
+
+def read_source(course: Path, name: str, variant: str | None = None):
+    """The source notebook of ``name`` as the course hands it out: the shared cells and
+    those of ``variant`` (by default the one course.toml picks)."""
+    nb = nbformat.read(notebook_path(course, "source", name), as_version=4)
+    return keep_variant(nb, variant or chosen_variant(course, name, nb))
 
 
 def scripts_on_path() -> None:
@@ -65,20 +135,35 @@ def nbgrader(course: Path, *args: str, timeout: float = 1800) -> subprocess.Comp
 
 
 def generate(course: Path = COURSE, names: list[str] | None = None) -> list[Path]:
-    """Write the student version of each assignment into ``course/student``."""
+    """Write the student version of each assignment into ``course/student``.
+
+    nbgrader reads each source from a temporary folder that holds the variant the course
+    picks (:func:`read_source`), so the student version and the gradebook have its cells
+    only.
+    """
     written = []
-    for name in names or assignment_names(course):
-        nbgrader(course, "generate_assignment", name, "--force")
-        written.append(notebook_path(course, STUDENT, name))
+    with tempfile.TemporaryDirectory(prefix="dlbook-source-") as chosen:
+        for name in names or assignment_names(course):
+            shutil.copytree(course / "source" / name, Path(chosen) / name)
+            nbformat.write(read_source(course, name), Path(chosen, name, f"{name}.ipynb"))
+            nbgrader(course, "generate_assignment", name, "--force",
+                     f"--CourseDirectory.source_directory={chosen}")
+            written.append(notebook_path(course, STUDENT, name))
     return written
 
 
-def scratch_course(names: list[str] | None = None) -> Path:
-    """A temporary copy of the course (config and sources) with student versions in it."""
+def scratch_course(names: list[str] | None = None,
+                   variants: dict[str, str] | None = None) -> Path:
+    """A temporary copy of the course (config and sources) with student versions in it;
+    ``variants`` replaces the course's choice of variants."""
+    names = names or assignment_names()
     course = Path(tempfile.mkdtemp(prefix="dlbook-course-"))
     shutil.copy(COURSE / "nbgrader_config.py", course)
-    for name in names or assignment_names():
+    for name in names:
         shutil.copytree(COURSE / "source" / name, course / "source" / name)
+    chosen = course_variants() if variants is None else variants
+    table = "".join(f'{name} = "{chosen[name]}"\n' for name in names if name in chosen)
+    (course / COURSE_FILE).write_text("[variants]\n" + table)
     generate(course, names)
     return course
 
@@ -94,7 +179,7 @@ def submission(course: Path, name: str, answers: dict[str, str] | None = None):
     ``answers`` maps a solution cell's grade_id to "solution" (the source's answer) or
     to code of one's own; cells not named keep the student stub. ``None`` answers all.
     """
-    source = nbformat.read(notebook_path(course, "source", name), as_version=4)
+    source = read_source(course, name)
     solved = {c.metadata["nbgrader"]["grade_id"]: solution_code(c.source)
               for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")}
     if answers is None:

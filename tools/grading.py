@@ -86,7 +86,7 @@ def grade_one(course: Path, name: str, student: str, limits: sandbox.Limits) -> 
     result = {"student": student, "assignment": name, "status": "", "score": None,
               "cells": {}, "notes": [], "flags": [], "events": [], "seconds": 0.0}
     try:
-        source = nbformat.read(assignments.notebook_path(course, "source", name), as_version=4)
+        source = assignments.read_source(course, name)
         tests = test_cells(source)
         result["max_score"] = sum(points for _, points in tests.values())
         path, status, notes = locate(course, name, student)
