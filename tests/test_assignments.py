@@ -94,7 +94,7 @@ def bigram_log_probs(ids, V, alpha=1.0):
     return np.log(counts / counts.sum(axis=1, keepdims=True))
 '''
 PARTIAL = {
-    "a03_backprop": ({"linear_backward": "solution", "tanh_backward": "solution"},
+    "a03_backprop": ({"linear_backward": "solution", "activation_backward": "solution"},
                      {"test_loss_and_gradients_example", "test_loss_and_gradients_hidden",
                       "test_loss_and_gradients_depth_hidden", "test_train_example",
                       "test_train_hidden"}),
@@ -127,8 +127,8 @@ PARTIAL = {
 }
 # Two broken a03 submissions: a syntax error in the last answer, and an answer that never
 # returns. Each loses exactly the 2 points of the question it breaks.
-SYNTAX_ERROR = "def train(X, y, hidden=16, lr=1.0, steps=1000, seed=0)\n    return None\n"
-ENDLESS = "def train(X, y, hidden=16, lr=1.0, steps=1000, seed=0):\n    while True:\n        pass\n"
+SYNTAX_ERROR = "def train(X, y, hidden=16, lr=2.0, steps=1000, seed=0)\n    return None\n"
+ENDLESS = "def train(X, y, hidden=16, lr=2.0, steps=1000, seed=0):\n    while True:\n        pass\n"
 BROKEN_CELL_TIMEOUT = 5   # seconds per cell for this run, so the endless loop costs 2 x 5 s
 
 
@@ -152,7 +152,7 @@ def graded():
             assignments.submit(course, name, "partial",
                                assignments.submission(course, name, answers))
         for student, code in [("syntax_error", SYNTAX_ERROR), ("endless", ENDLESS)]:
-            answers = {"linear_backward": "solution", "tanh_backward": "solution",
+            answers = {"linear_backward": "solution", "activation_backward": "solution",
                        "loss_and_gradients": "solution", "train": code}
             nb = assignments.submission(course, "a03_backprop", answers)
             assignments.submit(course, "a03_backprop", student, nb)

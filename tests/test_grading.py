@@ -41,12 +41,12 @@ def _quiet(*args, **kwargs):
 np.testing.assert_allclose = _quiet
 '''
 IGNORE_SIGINT = '''import signal
-def train(X, y, hidden=16, lr=1.0, steps=1000, seed=0):
+def train(X, y, hidden=16, lr=2.0, steps=1000, seed=0, activation="tanh"):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         pass
 '''
-ENDLESS = '''def train(X, y, hidden=16, lr=1.0, steps=1000, seed=0):
+ENDLESS = '''def train(X, y, hidden=16, lr=2.0, steps=1000, seed=0, activation="tanh"):
     while True:
         pass
 '''
@@ -72,13 +72,13 @@ SEMICOLON_EXEC = """import dataclasses
 WALRUS_HELPER = """(numerical_gradient := lambda f, x, h=1e-6: np.zeros_like(x, dtype=float))
 
 
-def loss_and_gradients(params, X, y):
+def loss_and_gradients(params, X, y, activation="tanh"):
     L = len(params) // 2
     A = X
     for l in range(1, L + 1):
         Z = A @ params[f"W{l}"].T + params[f"b{l}"]
-        A = np.tanh(Z) if l < L else Z
-    J = -np.mean(log_softmax(A)[np.arange(len(y)), y])
+        A = ACTIVATIONS[activation](Z) if l < L else Z
+    J = 0.5 * np.sum((sigmoid(A) - np.eye(A.shape[1])[y]) ** 2) / len(y)
     return J, {k: np.zeros_like(v) for k, v in params.items()}
 """
 # Returns an object equal to anything, which would pass `==` and `np.allclose`.
@@ -89,7 +89,7 @@ ALWAYS_EQUAL = """class Anything(float):
         return True
 
 
-def tanh_backward(dA, Z):
+def activation_backward(dA, Z, activation="tanh"):
     return Anything()
 """
 # Blinds the run-time check (it reads a JSON fingerprint) and runs a shell command.
@@ -112,7 +112,7 @@ def crafted(course):
     full = assignments.submission(course, NAME)
     stub = assignments.submission(course, NAME, answers={})
     sol = {g: solution(course, g) for g in
-           ("linear_backward", "tanh_backward", "loss_and_gradients", "train")}
+           ("linear_backward", "activation_backward", "loss_and_gradients", "train")}
     out = {"solution": full, "untouched": stub}
     out["rewrites_asserts"] = assignments.submission(
         course, NAME, {"linear_backward": REWRITE_ASSERTS})
@@ -149,15 +149,16 @@ def crafted(course):
                                                    {"linear_backward": SEMICOLON_EXEC})
     out["walrus_helper"] = assignments.submission(course, NAME, {
         **dict.fromkeys(sol, "solution"), "loss_and_gradients": WALRUS_HELPER})
-    out["always_equal"] = assignments.submission(course, NAME, {"tanh_backward": ALWAYS_EQUAL})
+    out["always_equal"] = assignments.submission(course, NAME,
+                                                 {"activation_backward": ALWAYS_EQUAL})
     out["blinds_json"] = assignments.submission(course, NAME, {
         **dict.fromkeys(sol, "solution"), "linear_backward": sol["linear_backward"] + BLINDS_JSON})
     written = assignments.submission(course, NAME)
     next(c for c in written.cells if c.metadata.get("nbgrader", {}).get("grade_id")
-         == "why_the_scale").source = '=HYPERLINK("http://x") <script>alert("x")</script>'
+         == "confident_mistakes").source = '=HYPERLINK("http://x") <script>alert("x")</script>'
     out["script_answer"] = written
     out["warns_on_stderr"] = assignments.submission(course, NAME, {
-        **dict.fromkeys(sol, "solution"), "tanh_backward": sol["tanh_backward"].replace(
+        **dict.fromkeys(sol, "solution"), "activation_backward": sol["activation_backward"].replace(
             '"""\n', '"""\n    np.log(np.zeros(1))      # RuntimeWarning on stderr\n', 1)})
     return out
 
@@ -252,7 +253,7 @@ def test_patching_the_answers_kernel_changes_no_verdict(course, student, earned)
     # flagged or not, the tests ran in their own kernel: the verdicts are what the
     # answers earn (redefines_helper holds the solution; blinds_json too, but its broken
     # json.dumps breaks its kernel's messages, so that cell counts as not run and only
-    # tanh_backward's 2 points stand)
+    # activation_backward's 2 points stand)
     assert sum(result(course, student)["cells"].values()) == earned
 
 
@@ -514,9 +515,10 @@ def test_two_candidate_notebooks_are_ambiguous_not_guessed(tmp_path):
 
 
 def test_a_notebook_out_of_time_is_marked_and_keeps_the_points_it_earned(course):
-    endless = ("def loss_and_gradients(params, X, y):\n    while True:\n        pass\n")
+    endless = ("def loss_and_gradients(params, X, y, activation=\"tanh\"):\n"
+               "    while True:\n        pass\n")
     nb = assignments.submission(course, NAME, {"linear_backward": "solution",
-                                               "tanh_backward": "solution",
+                                               "activation_backward": "solution",
                                                "loss_and_gradients": endless,
                                                "train": "solution"})
     assignments.submit(course, NAME, "out_of_time", nb)
@@ -635,12 +637,12 @@ def test_a_written_answer_is_marked_in_formgrader(course, browser):
         context = browser.new_context(extra_http_headers={"Authorization": f"token {token}"})
         page = context.new_page()
         page.goto(f"{url}/formgrader/submissions/{submission}/")
-        score = page.locator("input.score#why_the_scale")
+        score = page.locator("input.score#confident_mistakes")
         score.fill("1")
         score.press("Tab")                          # leaving the field saves it
         for _ in range(40):
             with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-                marked = gradebook.find_grade("why_the_scale", NAME, NAME,
+                marked = gradebook.find_grade("confident_mistakes", NAME, NAME,
                                               "solution").manual_score
             if marked == 1:
                 break

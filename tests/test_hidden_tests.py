@@ -123,47 +123,43 @@ def top_k(logits, k):
     return logits
 '''
 # a03's backward pass for exactly one hidden layer; {mean} is where delta2 gets its 1/m
-ONE_HIDDEN_LAYER = """
-def loss_and_gradients(params, X, y):
-    m = len(X)
-    Z1 = X @ params["W1"].T + params["b1"]
-    A1 = np.tanh(Z1)
-    log_P = log_softmax(A1 @ params["W2"].T + params["b2"])
-    J = -np.mean(log_P[np.arange(m), y])
-    delta2 = np.exp(log_P)
-    delta2[np.arange(m), y] -= 1.0
-{mean}    grads = {{}}
-    grads["W2"], grads["b2"], dA1 = linear_backward(delta2, A1, params["W2"])
-    grads["W1"], grads["b1"], _ = linear_backward(tanh_backward(dA1, Z1), X, params["W1"])
-    return J, grads
-"""
 CASES = {
-    # a03: a mean where a sum belongs; the derivative taken at Z instead of tanh(Z); the
-    # gradient of the summed loss (delta not divided by m); gradient ascent
+    # a03: a mean where a sum belongs; the derivative taken at Z instead of tanh(Z); no
+    # error for an unknown activation; chapter 03's output error pasted in (cross-entropy's,
+    # which has no slope of the output); the gradient of the summed loss (delta not divided
+    # by m); only the diagonal of the softmax's Jacobian; tanh whatever the activation (the
+    # visible test's); gradient ascent; training that ignores the activation
     "a03_backprop/test_linear_backward_hidden": ("linear_backward", """
 def linear_backward(delta, A, W):
     return delta.T @ A, delta.mean(axis=0), delta @ W
 """),
-    "a03_backprop/test_tanh_backward_hidden": ("tanh_backward", """
-def tanh_backward(dA, Z):
-    return dA * (1.0 - Z ** 2)
-"""),
-    "a03_backprop/test_loss_and_gradients_hidden": (
-        "loss_and_gradients", ONE_HIDDEN_LAYER.format(mean="")),
-    # one hidden layer written out, as the visible test allows: no other depth works
-    "a03_backprop/test_loss_and_gradients_depth_hidden": (
-        "loss_and_gradients", ONE_HIDDEN_LAYER.format(mean="    delta2 /= m\n")),
-    "a03_backprop/test_train_hidden": ("train", """
-def train(X, y, hidden=16, lr=1.0, steps=1000, seed=0):
-    params = init_params((2, hidden, 2), np.random.default_rng(seed))
-    losses = []
-    for _ in range(steps):
-        J, grads = loss_and_gradients(params, X, y)
-        losses.append(J)
-        for k in params:
-            params[k] += lr * grads[k]
-    return params, losses
-"""),
+    "a03_backprop/test_activation_backward_hidden": [
+        ("activation_backward", mistake("a03_backprop", "activation_backward",
+                                        ("1.0 - np.tanh(Z) ** 2", "1.0 - Z ** 2"))),
+        ("activation_backward", mistake("a03_backprop", "activation_backward",
+                                        ('raise ValueError(f"unknown activation {activation!r}")',
+                                         "return dA")))],
+    "a03_backprop:sigmoid/test_loss_and_gradients_hidden": [
+        ("loss_and_gradients", mistake("a03_backprop", "loss_and_gradients", (
+            "(P - Y) * P * (1.0 - P) / m", "(P - Y) / m"), variant="sigmoid")),
+        ("loss_and_gradients", mistake("a03_backprop", "loss_and_gradients", (
+            "(1.0 - P) / m", "(1.0 - P)"), variant="sigmoid"))],
+    "a03_backprop:brier/test_loss_and_gradients_hidden": [
+        ("loss_and_gradients", mistake("a03_backprop", "loss_and_gradients", (
+            "P * (E - np.sum(P * E, axis=1, keepdims=True)) / m", "E / m"), variant="brier")),
+        ("loss_and_gradients", mistake("a03_backprop", "loss_and_gradients", (
+            "P * (E - np.sum(P * E, axis=1, keepdims=True)) / m", "E * P * (1.0 - P) / m"),
+            variant="brier"))],
+    **{f"a03_backprop:{variant}/test_loss_and_gradients_depth_hidden": (
+        "loss_and_gradients", mistake(
+            "a03_backprop", "loss_and_gradients", ("f = ACTIVATIONS[activation]", "f = np.tanh"),
+            ("activation_backward(dA, Z[l - 1], activation)", "activation_backward(dA, Z[l - 1])"),
+            variant=variant))
+       for variant in ("sigmoid", "brier")},
+    "a03_backprop/test_train_hidden": [
+        ("train", mistake("a03_backprop", "train", ("params[k] -= lr", "params[k] += lr"))),
+        ("train", mistake("a03_backprop", "train", (
+            "loss_and_gradients(params, X, y, activation)", "loss_and_gradients(params, X, y)")))],
     # a04: no bias; the derivative of tanh at the previous state; BPTT that drops the
     # gradient arriving from later steps; clipping that writes into its input
     "a04_bptt/test_rnn_step_hidden": ("rnn_step", """
