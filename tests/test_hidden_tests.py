@@ -41,6 +41,13 @@ def train_step(G, D, opt_G, opt_D, real, z, a=0.0, b=1.0, c=1.0):
 '''
 
 
+# a04_bptt: chapter 04's tanh RNN step backward pasted in (an alpha it ignores).
+CHAPTER_04_RNN_STEP_BACKWARD = '''
+def rnn_step_backward(dh_t, x_t, h_prev, h_t, W_xh, W_hh, alpha=0.25):
+    dz = dh_t * (1.0 - h_t ** 2)
+    return dz @ W_xh, dz @ W_hh, dz.T @ x_t, dz.T @ h_prev, dz.sum(axis=0)
+'''
+
 # a04_lstm: chapter 04's LSTM step backward pasted in, with a zero gradient for the
 # peepholes it does not have.
 CHAPTER_04_STEP_BACKWARD = '''
@@ -162,15 +169,26 @@ def linear_backward(delta, A, W):
             "loss_and_gradients(params, X, y, activation)", "loss_and_gradients(params, X, y)")))],
     # a04: no bias; the derivative of tanh at the previous state; BPTT that drops the
     # gradient arriving from later steps; clipping that writes into its input
-    "a04_bptt/test_rnn_step_hidden": ("rnn_step", """
-def rnn_step(x_t, h_prev, W_xh, W_hh, b_h):
-    return np.tanh(x_t @ W_xh.T + h_prev @ W_hh.T)
-"""),
-    "a04_bptt/test_rnn_step_backward_hidden": ("rnn_step_backward", """
-def rnn_step_backward(dh_t, x_t, h_prev, h_t, W_xh, W_hh):
-    dz = dh_t * (1.0 - h_prev ** 2)
-    return dz @ W_xh, dz @ W_hh, dz.T @ x_t, dz.T @ h_prev, dz.sum(axis=0)
-"""),
+    # a04_bptt: the leak hard-coded at the visible test's 0.25; the ReLU applied before the
+    # bias; chapter 04's tanh step pasted in; the leak's direct path forgotten; the tanh's
+    # slope taken at h_t, which is not tanh(z_t) here; a ReLU slope of 1 everywhere
+    "a04_bptt:leaky/test_rnn_step_hidden": ("rnn_step", mistake(
+        "a04_bptt", "rnn_step", ("(1.0 - alpha) * h_prev + alpha * np.tanh",
+                                 "0.75 * h_prev + 0.25 * np.tanh"), variant="leaky")),
+    "a04_bptt:relu/test_rnn_step_hidden": ("rnn_step", mistake(
+        "a04_bptt", "rnn_step", ("np.maximum(x_t @ W_xh.T + h_prev @ W_hh.T + b_h, 0.0)",
+                                 "np.maximum(x_t @ W_xh.T + h_prev @ W_hh.T, 0.0) + b_h"),
+        variant="relu")),
+    "a04_bptt:leaky/test_rnn_step_backward_hidden": [
+        ("rnn_step_backward", CHAPTER_04_RNN_STEP_BACKWARD),
+        ("rnn_step_backward", mistake("a04_bptt", "rnn_step_backward", (
+            "(1.0 - alpha) * dh_t + dz @ W_hh", "dz @ W_hh"), variant="leaky")),
+        ("rnn_step_backward", mistake("a04_bptt", "rnn_step_backward", (
+            "(1.0 - u ** 2)", "(1.0 - h_t ** 2)"), variant="leaky"))],
+    "a04_bptt:relu/test_rnn_step_backward_hidden": [
+        ("rnn_step_backward", CHAPTER_04_RNN_STEP_BACKWARD),
+        ("rnn_step_backward", mistake("a04_bptt", "rnn_step_backward", (
+            "(h_t > 0)", "(h_t >= 0)"), variant="relu"))],
     "a04_bptt/test_bptt_hidden": ("bptt", """
 def bptt(X, h0, params, H, dH):
     grads = {name: np.zeros_like(value) for name, value in params.items()}
