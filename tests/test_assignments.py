@@ -318,8 +318,11 @@ def test_another_variant_grades_its_own_solution_and_not_the_first_ones(name, va
         assert {assignments.variant_of(c) for c in student.cells} == {None, variant}
         assignments.submit(course, name, "solution", assignments.submission(course, name))
         first = variants_of(name)[0]
+        own = {c.metadata["nbgrader"]["grade_id"]
+               for c in code_answers(assignments.read_source(COURSE, name, variant))}
         posted = {c.metadata["nbgrader"]["grade_id"]: assignments.solution_code(c.source)
-                  for c in code_answers(assignments.read_source(COURSE, name, first))}
+                  for c in code_answers(assignments.read_source(COURSE, name, first))
+                  if c.metadata["nbgrader"]["grade_id"] in own}
         assignments.submit(course, name, "posted", assignments.submission(course, name, posted))
         grading.grade(course, [name], ["solution", "posted"], jobs=2, progress=lambda _: None)
         results = {s: json.loads(grading.result_path(course, name, s).read_text())

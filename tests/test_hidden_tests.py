@@ -320,8 +320,8 @@ def softmax(logits, temperature=1.0):
     return p / p.sum()
 """),
     "a08_sampling/test_sample_hidden": ("sample", GREEDY_SAMPLER),
-    "a08_sampling/test_top_k_hidden": ("top_k", THRESHOLD_TOP_K),
-    "a08_sampling/test_generate_hidden": ("generate", """
+    "a08_sampling:top_k/test_top_k_hidden": ("top_k", THRESHOLD_TOP_K),
+    "a08_sampling:top_k/test_generate_hidden": ("generate", """
 def generate(start, n, rng, temperature=1.0, k=None):
     text = start
     for _ in range(n):
@@ -331,6 +331,17 @@ def generate(start, n, rng, temperature=1.0, k=None):
         text += VOCAB[sample(softmax(logits), rng)]
     return text
 """),
+    # a08_sampling, nucleus: the character that reaches p left out; the running sum taken
+    # in index order, not from the likeliest down; generation that ignores the temperature
+    "a08_sampling:nucleus/test_top_p_hidden": [
+        ("top_p", mistake("a08_sampling", "top_p", ("int(np.argmax(reached)) + 1",
+                                                    "int(np.argmax(reached))"), variant="nucleus")),
+        ("top_p", mistake("a08_sampling", "top_p", ("np.cumsum(softmax(logits)[order])",
+                                                    "np.cumsum(softmax(logits))"),
+                          variant="nucleus"))],
+    "a08_sampling:nucleus/test_generate_hidden": ("generate", mistake(
+        "a08_sampling", "generate",
+        ("next_logits(text[-1]) / temperature", "next_logits(text[-1])"), variant="nucleus")),
 }
 
 
