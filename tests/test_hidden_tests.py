@@ -246,7 +246,16 @@ def cross_entropy(logits, targets):
     p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     return float(-np.log(p[np.arange(len(targets)), targets]).mean())
 """),
-    "a08_charlm/test_bigram_log_probs_hidden": ("bigram_log_probs", FANCY_INDEX_COUNTS),
+    "a08_charlm:add_alpha/test_bigram_log_probs_hidden": ("bigram_log_probs", FANCY_INDEX_COUNTS),
+    # a08_charlm, interpolated: a row never seen mixed with an empty bigram instead of the
+    # unigram alone; the unigram counted over every character, the first included
+    "a08_charlm:interpolated/test_bigram_log_probs_hidden": [
+        ("bigram_log_probs", mistake("a08_charlm", "bigram_log_probs", (
+            "np.where(row_totals > 0, lam * bigram + (1.0 - lam) * unigram, unigram)",
+            "lam * bigram + (1.0 - lam) * unigram"), variant="interpolated")),
+        ("bigram_log_probs", mistake("a08_charlm", "bigram_log_probs", (
+            "np.bincount(ids[1:], minlength=V)", "np.bincount(ids, minlength=V)"),
+            variant="interpolated"))],
     "a08_charlm/test_evaluate_hidden": ("evaluate", """
 def evaluate(log_P, ids):
     nats = float(-log_P[ids[1:], ids[:-1]].mean())
