@@ -113,9 +113,11 @@ NOISE_DRAWN_ONCE = mistake("a05_vae", "train",
 # series, the visible test's, nothing shows), or from the first `initial` values, never
 # refitted.
 LEAKY_ROLLING_FORECASTS = mistake("a07_evaluation", "rolling_forecasts",
-                                  ("history = series[train]", "history = series"))
+                                  ("history = series[:o]", "history = series"),
+                                  variant="expanding")
 UNREFITTED_ROLLING_FORECASTS = mistake("a07_evaluation", "rolling_forecasts",
-                                       ("history = series[train]", "history = series[:initial]"))
+                                       ("history = series[:o]", "history = series[:initial]"),
+                                       variant="expanding")
 
 # Keeps every logit tied with the k-th largest, so more than k can survive.
 THRESHOLD_TOP_K = '''
@@ -306,7 +308,7 @@ def pearson_chi2(P, Q):
     # a07: the step ignored; one mean and standard deviation for all columns; chapter 07's
     # seasonal naive with its index clipped; seasonal means that read the future, or are
     # never refitted
-    "a07_evaluation/test_rolling_origin_splits_hidden": ("rolling_origin_splits", """
+    "a07_evaluation:expanding/test_rolling_origin_splits_hidden": ("rolling_origin_splits", """
 def rolling_origin_splits(n, initial, horizon, step=1):
     if min(initial, horizon, step) < 1:
         raise ValueError("initial, horizon and step must be at least 1")
@@ -318,9 +320,24 @@ def seasonal_naive(history, horizon, period):
     h = np.arange(1, horizon + 1)
     return history[np.minimum(len(history) - 1 - period + h, len(history) - 1)]
 """),
-    "a07_evaluation/test_rolling_forecasts_hidden": [
+    "a07_evaluation:expanding/test_rolling_forecasts_hidden": [
         ("rolling_forecasts", LEAKY_ROLLING_FORECASTS),
         ("rolling_forecasts", UNREFITTED_ROLLING_FORECASTS)],
+    # a07, sliding: the history that grows (the expanding variant's); a window one value
+    # short; phases counted from the window's start as if it were phase 0; a window that
+    # reaches into the future
+    "a07_evaluation:sliding/test_rolling_origin_splits_hidden": [
+        ("rolling_origin_splits", mistake("a07_evaluation", "rolling_origin_splits", (
+            "np.arange(o - initial, o)", "np.arange(o)"), variant="sliding")),
+        ("rolling_origin_splits", mistake("a07_evaluation", "rolling_origin_splits", (
+            "np.arange(o - initial, o)", "np.arange(o - initial + 1, o)"), variant="sliding"))],
+    "a07_evaluation:sliding/test_rolling_forecasts_hidden": [
+        ("rolling_forecasts", mistake("a07_evaluation", "rolling_forecasts", (
+            "window[(phase - start) % period::period]", "window[phase::period]"),
+            variant="sliding")),
+        ("rolling_forecasts", mistake("a07_evaluation", "rolling_forecasts", (
+            "window = series[start:o]", "window = series[start:o + horizon]"),
+            variant="sliding"))],
     # a08: a softmax without the shift, which overflows; a sampler that always takes the
     # mode; top-k that keeps ties; generation that ignores the temperature
     "a08_sampling/test_softmax_hidden": ("softmax", """
