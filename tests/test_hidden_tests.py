@@ -294,20 +294,37 @@ def latent_backward(dz, mu, log_sigma, eps, beta=1.0):
     # a06: the targets a, b, c ignored; chapter 06's best discriminator, which has no
     # targets; chi2 finite where Q has mass and P none; the undetached training step, one
     # that ignores its targets, and one that never clears the gradients
-    "a06_gan/test_least_squares_losses_hidden": ("least_squares_losses", FIXED_TARGET_LOSSES),
-    "a06_gan/test_optimal_discriminator_hidden": ("optimal_discriminator", CHAPTER_D_STAR),
-    "a06_gan/test_pearson_chi2_hidden": ("pearson_chi2", """
+    "a06_gan:least_squares/test_least_squares_losses_hidden": ("least_squares_losses",
+                                                               FIXED_TARGET_LOSSES),
+    "a06_gan:least_squares/test_optimal_discriminator_hidden": ("optimal_discriminator",
+                                                                CHAPTER_D_STAR),
+    "a06_gan:least_squares/test_pearson_chi2_hidden": ("pearson_chi2", """
 def pearson_chi2(P, Q):
     P, Q = np.asarray(P, dtype=float), np.asarray(Q, dtype=float)
     mask = P > 0
     return float(np.sum((Q[mask] - P[mask]) ** 2 / P[mask]))
 """),
-    "a06_gan/test_train_step_hidden": [("train_step", UNDETACHED_TRAIN_STEP),
+    "a06_gan:least_squares/test_train_step_hidden": [("train_step", UNDETACHED_TRAIN_STEP),
                                        ("train_step", DEFAULT_TARGETS_TRAIN_STEP),
                                        ("train_step", UNZEROED_TRAIN_STEP)],
     # a07: the step ignored; one mean and standard deviation for all columns; chapter 07's
     # seasonal naive with its index clipped; seasonal means that read the future, or are
     # never refitted
+    # a06, hinge: the margin fixed at the visible test's 1; D* without the margin; the
+    # total variation without its half; a round with the default margin, or that never
+    # clears the gradients
+    "a06_gan:hinge/test_hinge_losses_hidden": ("hinge_losses", mistake(
+        "a06_gan", "hinge_losses", ("margin - real_scores", "1.0 - real_scores"),
+        ("margin + fake_scores", "1.0 + fake_scores"), variant="hinge")),
+    "a06_gan:hinge/test_optimal_discriminator_hidden": ("optimal_discriminator", mistake(
+        "a06_gan", "optimal_discriminator", ("margin * np.sign", "np.sign"), variant="hinge")),
+    "a06_gan:hinge/test_total_variation_hidden": ("total_variation", mistake(
+        "a06_gan", "total_variation", ("0.5 * np.sum", "np.sum"), variant="hinge")),
+    "a06_gan:hinge/test_train_step_hidden": [
+        ("train_step", mistake("a06_gan", "train_step", ("D(fake.detach()), margin)",
+                                                         "D(fake.detach()))"), variant="hinge")),
+        ("train_step", mistake("a06_gan", "train_step", ("    opt_D.zero_grad()\n", ""),
+                               ("    opt_G.zero_grad()\n", ""), variant="hinge"))],
     "a07_evaluation:expanding/test_rolling_origin_splits_hidden": ("rolling_origin_splits", """
 def rolling_origin_splits(n, initial, horizon, step=1):
     if min(initial, horizon, step) < 1:
