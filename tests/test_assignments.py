@@ -104,7 +104,7 @@ PARTIAL = {
     "a04_lstm": ({"lstm_step": "solution", "lstm_step_backward": W_H_FROM_H_T},
                  {"test_lstm_step_backward_hidden", "test_lstm_backward_example",
                   "test_lstm_backward_hidden"}),
-    "a05_vae": ({"gaussian_nll_backward": "solution", "latent_backward": LOGVAR_LATENT_BACKWARD,
+    "a05_vae": ({"decoder_nll_backward": "solution", "latent_backward": LOGVAR_LATENT_BACKWARD,
                  "vae_backward": "solution"},
                 {"test_latent_backward_example", "test_latent_backward_hidden",
                  "test_vae_backward_example", "test_vae_backward_hidden",
