@@ -380,17 +380,24 @@ def generate(start, n, rng, temperature=1.0, k=None):
         text += VOCAB[sample(softmax(logits), rng)]
     return text
 """),
-    # a08_sampling, nucleus: the character that reaches p left out; the running sum taken
-    # in index order, not from the likeliest down; generation that ignores the temperature
-    "a08_sampling:nucleus/test_top_p_hidden": [
-        ("top_p", mistake("a08_sampling", "top_p", ("int(np.argmax(reached)) + 1",
-                                                    "int(np.argmax(reached))"), variant="nucleus")),
-        ("top_p", mistake("a08_sampling", "top_p", ("np.cumsum(softmax(logits)[order])",
-                                                    "np.cumsum(softmax(logits))"),
-                          variant="nucleus"))],
-    "a08_sampling:nucleus/test_generate_hidden": ("generate", mistake(
+    # a08_sampling, min-p: an absolute bar p >= p_min, not one relative to the likeliest; the
+    # bar applied to the logits as if they were probabilities; generation that ignores the
+    # temperature
+    "a08_sampling:min_p/test_min_p_hidden": [
+        ("min_p", """
+def min_p(logits, p_min):
+    if not 0 < p_min <= 1:
+        raise ValueError(f"p_min must be in (0, 1], got {p_min}")
+    logits = np.array(logits, dtype=float)
+    logits[softmax(logits) < p_min] = -np.inf
+    return logits
+"""),
+        ("min_p", mistake("a08_sampling", "min_p", ("logits < logits.max() + np.log(p_min)",
+                                                    "logits < p_min * logits.max()"),
+                          variant="min_p"))],
+    "a08_sampling:min_p/test_generate_hidden": ("generate", mistake(
         "a08_sampling", "generate",
-        ("next_logits(text[-1]) / temperature", "next_logits(text[-1])"), variant="nucleus")),
+        ("next_logits(text[-1]) / temperature", "next_logits(text[-1])"), variant="min_p")),
 }
 
 
