@@ -14,6 +14,8 @@ side by side):
 - ``mlp``: the multilayer perceptron, NumPy ``MLP`` and ``TorchMLP`` (chapter 03)
 - ``gradcheck``: finite-difference and relative-error checks of backward passes
   (chapters 03-06)
+- ``conv``: 2-D convolution (as loops, and by im2col) and max pooling, forward and
+  backward, tested against ``torch.nn.functional`` (convolutional networks)
 - ``rnn``: the vanilla RNN with BPTT, NumPy ``RNN`` and ``TorchRNN`` (chapter 04)
 - ``gated``: LSTM and GRU cells from scratch with BPTT, their PyTorch twins, and
   ``SequenceRegressor`` on PyTorch's cells (chapters 04, 07)
