@@ -96,8 +96,9 @@ def _stack(children: list[widgets.Widget], control: widgets.Widget) -> widgets.W
     chosen one, and the kernel switches them when the control moves: Colab always has a
     kernel, and only the static book, built with 8, needs the browser to switch.
     """
-    if hasattr(widgets, "Stack"):
-        stack = widgets.Stack(children, selected_index=control.index)
+    stack_class = getattr(widgets, "Stack", None)       # None on ipywidgets 7
+    if stack_class is not None:
+        stack = stack_class(children, selected_index=control.index)
         widgets.jslink((control, "index"), (stack, "selected_index"))
         return stack
 
