@@ -306,36 +306,50 @@ def test_course_toml_picks_a_variant_and_says_what_is_wrong(tmp_path):
         assignments.read_source(tmp_path, "a04_lstm")
 
 
-@pytest.mark.parametrize("name,variant", [(name, variant) for name in NAMES
-                                          for variant in variants_of(name)[1:]])
-def test_another_variant_grades_its_own_solution_and_not_the_first_ones(name, variant):
-    # A course that picks another variant in course.toml hands out and grades that one,
-    # and the first variant's solution, posted by a student of another course, fails it.
-    course = assignments.scratch_course([name], {name: variant})
+SECOND_VARIANTS = {name: variants_of(name)[1] for name in NAMES if len(variants_of(name)) > 1}
+
+
+@pytest.fixture(scope="module")
+def second_variants():
+    """One scratch course whose course.toml picks every assignment's second variant, graded
+    once: that variant's own solution, and the first variant's solution as a student of
+    another course would post it."""
+    course = assignments.scratch_course(list(SECOND_VARIANTS), SECOND_VARIANTS)
     try:
-        student = nbformat.read(assignments.notebook_path(course, assignments.STUDENT, name),
-                                as_version=4)
-        assert {assignments.variant_of(c) for c in student.cells} == {None, variant}
-        assignments.submit(course, name, "solution", assignments.submission(course, name))
-        first = variants_of(name)[0]
-        own = {c.metadata["nbgrader"]["grade_id"]
-               for c in code_answers(assignments.read_source(COURSE, name, variant))}
-        posted = {c.metadata["nbgrader"]["grade_id"]: assignments.solution_code(c.source)
-                  for c in code_answers(assignments.read_source(COURSE, name, first))
-                  if c.metadata["nbgrader"]["grade_id"] in own}
-        assignments.submit(course, name, "posted", assignments.submission(course, name, posted))
-        grading.grade(course, [name], ["solution", "posted"], jobs=2, progress=lambda _: None)
-        results = {s: json.loads(grading.result_path(course, name, s).read_text())
-                   for s in ("solution", "posted")}
-        full = sum(autograded_points(name, variant).values())
-        assert results["solution"]["score"] == results["solution"]["max_score"] == full
-        failed = {cell for cell, score in results["posted"]["cells"].items() if score == 0}
-        hidden = {c.metadata["nbgrader"]["grade_id"]
-                  for c in assignments.read_source(COURSE, name, variant).cells
-                  if assignments.variant_of(c) and "### BEGIN HIDDEN TESTS" in c.source}
-        assert hidden and hidden <= failed, (hidden, failed)
+        for name, variant in SECOND_VARIANTS.items():
+            assignments.submit(course, name, "solution", assignments.submission(course, name))
+            own = {c.metadata["nbgrader"]["grade_id"]
+                   for c in code_answers(assignments.read_source(COURSE, name, variant))}
+            first = variants_of(name)[0]
+            posted = {c.metadata["nbgrader"]["grade_id"]: assignments.solution_code(c.source)
+                      for c in code_answers(assignments.read_source(COURSE, name, first))
+                      if c.metadata["nbgrader"]["grade_id"] in own}
+            assignments.submit(course, name, "posted",
+                               assignments.submission(course, name, posted))
+        grading.grade(course, list(SECOND_VARIANTS), ["solution", "posted"], jobs=2,
+                      progress=lambda _: None)
+        yield course
     finally:
         shutil.rmtree(course, ignore_errors=True)
+
+
+@pytest.mark.parametrize("name", list(SECOND_VARIANTS))
+def test_another_variant_grades_its_own_solution_and_not_the_first_ones(second_variants, name):
+    # A course that picks another variant in course.toml hands out and grades that one,
+    # and the first variant's solution, posted by a student of another course, fails it.
+    course, variant = second_variants, SECOND_VARIANTS[name]
+    student = nbformat.read(assignments.notebook_path(course, assignments.STUDENT, name),
+                            as_version=4)
+    assert {assignments.variant_of(c) for c in student.cells} == {None, variant}
+    results = {s: json.loads(grading.result_path(course, name, s).read_text())
+               for s in ("solution", "posted")}
+    full = sum(autograded_points(name, variant).values())
+    assert results["solution"]["score"] == results["solution"]["max_score"] == full
+    failed = {cell for cell, score in results["posted"]["cells"].items() if score == 0}
+    hidden = {c.metadata["nbgrader"]["grade_id"]
+              for c in assignments.read_source(COURSE, name, variant).cells
+              if assignments.variant_of(c) and "### BEGIN HIDDEN TESTS" in c.source}
+    assert hidden and hidden <= failed, (hidden, failed)
 
 
 @pytest.mark.parametrize("student", ["syntax_error", "endless"])
