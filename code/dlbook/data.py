@@ -5,6 +5,7 @@
   ``assets/``;
 - scikit-learn's bundled 8x8 digits (Alpaydin & Kaynak's UCI set, shipped inside
   sklearn);
+- 12,000 of MNIST's 28x28 digits (LeCun and Cortes), shipped in ``assets/``;
 - generated sets: the ring of Gaussians used by GAN papers, two moons, and time series.
 
 Every loader validates its arguments (see ``_checks``) and is deterministic given
@@ -13,6 +14,7 @@ Every loader validates its arguments (see ``_checks``) and is deterministic give
 from __future__ import annotations
 
 import hashlib
+import io
 from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
@@ -24,6 +26,7 @@ from .utils import numpy_rng
 
 SHAKESPEARE_SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
 SST_SHA256 = "b647be00e0fd264be9764e317e6b963f35030014ecca2b21b204521716e463ad"
+MNIST_SHA256 = "1d07d604af4c96b3a3ac7369e90e560a0fa9f7252cb8a6d4ac66c2669044ffbf"
 
 
 class DataSplit(NamedTuple):
@@ -82,6 +85,27 @@ def load_digits(test_fraction: float = 0.25, seed: int = 0) -> DataSplit:
                              stratify=y)
     X_train, X_test, y_train, y_test = parts
     return DataSplit(X_train, y_train, X_test, y_test)
+
+
+def load_mnist(n_train: int = 10_000, flatten: bool = False) -> DataSplit:
+    """MNIST digits shipped with the book: the first ``n_train`` (at most 10,000) of
+    MNIST's training images, and 2,000 of its test images (numbers 0-999 and
+    5,000-5,999, equal shares of its cleaner and its harder half; ``assets/SOURCE.md``).
+
+    Pixels are scaled to [0, 1]. ``X`` has shape (n, 1, 28, 28), one grey channel as
+    convolutions expect, or (n, 784) with ``flatten``; ``y`` holds the digits 0-9.
+    """
+    n_train = check_int("n_train", n_train, minimum=1)
+    if n_train > 10_000:
+        raise ValueError(f"the book ships 10,000 training images, asked for {n_train}")
+    with np.load(io.BytesIO(checked_asset("mnist_subset.npz", MNIST_SHA256))) as arrays:
+        parts = [arrays[key] for key in ("train_images", "train_labels", "test_images",
+                                         "test_labels")]
+    parts[0], parts[1] = parts[0][:n_train], parts[1][:n_train]
+    shape = (-1, 784) if flatten else (-1, 1, 28, 28)
+    X_train, X_test = (images.reshape(shape) / 255.0 for images in parts[::2])
+    return DataSplit(X_train, parts[1].astype(np.int64), X_test,
+                     parts[3].astype(np.int64))
 
 
 # -------------------------------------------------------- sea-surface temperature
