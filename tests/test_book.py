@@ -84,8 +84,8 @@ def test_model_chapter_shows_figures_widget_equations_and_errata(pages, chapter)
         assert soup.select(f"a[href='#equation-{label}']"), f"{label} is never referenced"
 
 
-CODE_CHAPTERS = sorted(["01_karpathy", "02_concepts", *CHAPTER_PAGES, "09_applications",
-                        "10_resources", "11_future"])
+CODE_CHAPTERS = sorted(["01_karpathy", "02_concepts", *CHAPTER_PAGES, "10_applications",
+                        "11_resources", "12_future"])
 
 
 @pytest.mark.parametrize("chapter", CODE_CHAPTERS)
@@ -134,19 +134,19 @@ def test_every_notebook_chapter_is_a_code_chapter_with_exercises():
 
 
 def test_glossary_has_both_languages_and_chapters_link_to_it(pages):
-    glossary = pages[HTML / "chapters" / "12_faq.html"]
+    glossary = pages[HTML / "chapters" / "13_faq.html"]
     terms = {dt.get_text(strip=True).rstrip("#") for dt in glossary.select("dl.glossary dt")}
     assert {"neural network", "神经网络", "GAN", "生成对抗网络"} <= terms
     for chapter in ("02_concepts", "03_neural_networks", "04_rnn", "05_vae", "06_gan",
                     "07_project_sequences", "08_char_rnn"):
         soup = pages[HTML / "chapters" / f"{chapter}.html"]
-        assert soup.select("a[href*='12_faq.html#term-']"), f"{chapter} uses no glossary term"
+        assert soup.select("a[href*='13_faq.html#term-']"), f"{chapter} uses no glossary term"
 
 
 def test_bibliography_page_lists_every_entry_of_the_bibliography(pages):
     from bibliography import entries
 
-    page = pages[HTML / "chapters" / "13_references.html"]
+    page = pages[HTML / "chapters" / "14_references.html"]
     section = page.find(id="every-work-cited-in-this-book")
     listed = section.select("div.citation")
     assert len(listed) == len(entries())

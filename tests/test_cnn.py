@@ -128,3 +128,16 @@ def test_torch_cnn_learns_digits_in_one_short_epoch():
                  batch_size=32, seed=0)
     after = cnn.accuracy(model, split.X_test, split.y_test)
     assert before < 0.3 and after > 0.85
+
+
+def test_shipped_comparison_is_a_run_of_the_benchmark():
+    shipped = cnn.shipped_comparison()
+    assert [run["seed"] for run in shipped["runs"]] == [0, 1, 2]
+    for model in ("cnn", "mlp_equal_parameters", "mlp_7x_parameters"):
+        accuracies = sorted(run[model]["accuracy"] for run in shipped["runs"])
+        assert 0.5 < accuracies[1] < 1
+    assert shipped["cnn_accuracy"] == sorted(r["cnn"]["accuracy"] for r in shipped["runs"])[1]
+    assert shipped["parameters"]["cnn"] == cnn.count_parameters()
+    # equal time: every MLP trained at least as long as the CNN of its seed
+    assert all(run[m]["seconds"] >= run["cnn"]["seconds"] for run in shipped["runs"]
+               for m in ("mlp_equal_parameters", "mlp_7x_parameters"))

@@ -12,7 +12,7 @@ from test_browser import NOTEBOOK_PAGES, PAGES, SCREENSHOTS, _open, scroll_throu
 PHONE = {"width": 375, "height": 812}
 MB = 1_000_000
 # Pages without a figure, a widget or an animation: prose, tables, lists
-TEXT_PAGES = ["chapters/01_karpathy", "chapters/10_resources", "chapters/13_references",
+TEXT_PAGES = ["chapters/01_karpathy", "chapters/11_resources", "chapters/14_references",
               "errata", "search"]
 
 
@@ -207,7 +207,7 @@ def test_errata_are_folded_to_a_title_that_says_what_was_wrong(browser, server):
 
 # Chinese
 
-@pytest.mark.parametrize("entry", ["chapters/02_concepts", "chapters/12_faq", "errata",
+@pytest.mark.parametrize("entry", ["chapters/02_concepts", "chapters/13_faq", "errata",
                                    "zh/chapters/04_rnn", "zh/intro"])
 def test_chinese_is_drawn_by_the_books_own_font(browser, server, entry):
     """This machine has no CJK font: without the book's, Chinese would be boxes. (Each

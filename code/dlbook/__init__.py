@@ -32,9 +32,11 @@ side by side):
   and a GRU forecaster, errors by horizon (chapter 07)
 - ``charlm``: character-level models of tiny Shakespeare, counts to LSTM (chapter 08);
   ``ngram``: Kneser-Ney n-gram models (chapter 08)
+- ``conv``: convolution and max pooling, loops and im2col, forward and backward;
+  ``cnn``: a small CNN, NumPy and PyTorch twins, saliency and occlusion (chapter 09)
 - ``timeline``: Karpathy's career and work as a sourced table (chapter 01)
-- ``compute``: published training-compute figures and doubling times (chapter 11)
-- ``scaling``: isoFLOP runs of the character LSTM and compute-optimal sizes (chapter 11)
+- ``compute``: published training-compute figures and doubling times (chapter 12)
+- ``scaling``: isoFLOP runs of the character LSTM and compute-optimal sizes (chapter 12)
 - ``plotting``: figure helpers; ``animations``: training as slider players;
   ``widgets``: ipywidgets front-ends (the only module that imports ipywidgets)
 """

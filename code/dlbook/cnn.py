@@ -17,10 +17,15 @@ second, W3, b3 the linear layer, in torch's layouts) and ``forward(X, y=None) ->
 (logits, loss)``, so ``training.fit`` trains the torch one and ``from_numpy`` gives it
 the NumPy one's weights for the twin tests.
 
-``saliency`` (Simonyan et al. 2014) and ``occlusion`` (Zeiler and Fergus 2014) ask a
-trained torch model which pixels its decision depends on.
+``shipped_comparison`` loads ``benchmarks/cnn.py``'s figures (the CNN against the MLP
+over three seeds), shipped in ``assets/``. ``saliency`` (Simonyan et al. 2014) and
+``occlusion`` (Zeiler and Fergus 2014) ask a trained torch model which pixels its
+decision depends on.
 """
 from __future__ import annotations
+
+import json
+from importlib import resources
 
 import numpy as np
 import torch
@@ -218,3 +223,10 @@ def occlusion(model: torch.nn.Module, image, label: int, patch: int = 6,
             batch.append(covered)
     probs = torch.softmax(model(as_tensor_for(model, np.stack(batch)))[0], dim=1)
     return probs[:, label].cpu().numpy().reshape(len(corners), len(corners))
+
+
+def shipped_comparison() -> dict:
+    """The figures of ``python -m benchmarks.cnn --save``, shipped as
+    ``assets/cnn_vs_mlp.json`` (how they were made: ``assets/SOURCE.md``)."""
+    text = (resources.files("dlbook") / "assets" / "cnn_vs_mlp.json").read_text("utf-8")
+    return json.loads(text)
