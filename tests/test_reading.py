@@ -128,7 +128,8 @@ def _visible_output(page, widget):
 @pytest.mark.parametrize("chapter,label", [("02_concepts", "generator mean"),
                                            ("04_rnn", "scale of W_hh"),
                                            ("05_vae", "z₁"),
-                                           ("08_char_rnn", "temperature")])
+                                           ("08_char_rnn", "temperature"),
+                                           ("09_cnn", "stride S")])
 def test_precomputed_widgets_respond_in_the_static_page(browser, server, chapter, label):
     context, page, _ = _open(browser, f"{server}/chapters/{chapter}.html")
     page.evaluate("() => window.dlbookLoadWidgets()")

@@ -86,3 +86,23 @@ def test_latent_explorer_decodes_every_grid_point_once_and_shows_the_chosen_one(
     # the map once, then one figure per point, z1 outer and z2 inner like the stacks
     assert len(shown) == 1 + 25 and "test digits" in shown[0]
     assert "z = (1.5, -3)" in shown[1 + 3 * 5 + 0]
+
+
+def test_convolution_explorer_draws_every_setting_with_its_output_size(monkeypatch):
+    import numpy as np
+
+    from dlbook import conv
+
+    shown = []
+    monkeypatch.setattr(widgets, "show_figure", lambda fig, alt: shown.append(alt))
+    kernels = {"edge": [[1, 0, -1]] * 3, "blur": np.full((3, 3), 1 / 9)}
+    explorer = widgets.convolution_explorer(np.arange(64.0).reshape(8, 8), kernels)
+    assert "dlbook-needs-kernel" not in explorer._dom_classes
+    assert len(shown) == 2 * 2 * 2                  # kernels x strides x paddings
+    for padding in (0, 1):
+        for stride in (1, 2):
+            size = conv.output_size(8, 3, padding, stride)
+            assert sum(f"stride {stride} and padding {padding}: an output map of "
+                       f"{size} by {size}" in alt for alt in shown) == 2
+    with pytest.raises(ValueError, match="one grey"):
+        widgets.convolution_explorer(np.zeros((1, 8, 8)), kernels)

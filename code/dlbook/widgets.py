@@ -5,9 +5,10 @@ Each function returns a widget; the notebook displays it, and the book shows it 
 widget state saved when the notebook was executed. The static book has no kernel, so a
 widget responds there only if it needs no Python to respond:
 
-- ``gan_explorer``, ``gradient_flow_explorer``, ``latent_explorer`` and
-  ``temperature_sampler`` take a small set of values, draw every output when they are
-  built, and switch between them in the browser (``precomputed``);
+- ``gan_explorer``, ``gradient_flow_explorer``, ``latent_explorer``,
+  ``temperature_sampler`` and ``convolution_explorer`` take a small set of values,
+  draw every output when they are built, and switch between them in the browser
+  (``precomputed``);
 - the others retrain or redraw for any setting; ``needs_kernel`` marks them, and the
   book's page script disables their controls and says so beside them, with a link to the
   notebook on Colab.
@@ -26,6 +27,7 @@ from IPython.display import HTML, display
 
 from . import mlp
 from .activations import ACTIVATIONS
+from .conv import conv2d_forward
 from .gan import gaussian_pdf, jensen_shannon, optimal_discriminator, value_function
 from .plotting import (
     plot_decision_boundary,
@@ -375,3 +377,47 @@ def gan_ring_trainer(steps: int = 1000, batch_size: int = 256,
     out = widgets.interactive_output(draw, controls)
     return needs_kernel(widgets.VBox([widgets.HBox(list(controls.values())[:2]),
                                       widgets.HBox(list(controls.values())[2:]), out]))
+
+
+def convolution_explorer(image, kernels: dict) -> widgets.Widget:
+    """One grey image convolved with a chosen kernel, stride and padding: the input with
+    the first receptive field marked, the kernel's numbers, and the output map with its
+    size from (W - F + 2P) / S + 1 (chapter 09)."""
+    image = np.asarray(image, dtype=float)
+    if image.ndim != 2:
+        raise ValueError(f"image must be one grey (H, W) array, "
+                         f"got shape {image.shape}")
+    controls = {
+        "kernel": widgets.Dropdown(options=list(kernels), description="kernel",
+                                   style=STYLE),
+        "stride": widgets.SelectionSlider(options=[1, 2], value=1,
+                                          description="stride S", style=STYLE),
+        "padding": widgets.SelectionSlider(options=[0, 1], value=0,
+                                           description="padding P", style=STYLE),
+    }
+
+    def draw(kernel, stride, padding):
+        w = np.asarray(kernels[kernel], dtype=float)
+        y = conv2d_forward(image[None, None], w[None, None], np.zeros(1), stride,
+                           padding)[0][0, 0]
+        fig, axes = plt.subplots(1, 3, figsize=(7.2, 2.6), dpi=72,
+                                 gridspec_kw={"width_ratios": [1, 0.6, 1]})
+        axes[0].imshow(np.pad(image, padding), cmap="gray_r")
+        axes[0].add_patch(plt.Rectangle((-0.5, -0.5), w.shape[1], w.shape[0],
+                                        fill=False, color="tab:red", lw=1.5))
+        axes[0].set_title(f"input {image.shape[0]}x{image.shape[1]}, "
+                          f"padded by {padding}", fontsize=9)
+        axes[1].imshow(w, cmap="RdBu_r", vmin=-np.abs(w).max(), vmax=np.abs(w).max())
+        for (i, j), v in np.ndenumerate(w):
+            axes[1].text(j, i, f"{v:g}", ha="center", va="center", fontsize=8)
+        axes[1].set_title(f"kernel F = {w.shape[0]}", fontsize=9)
+        axes[2].imshow(y, cmap="RdBu_r", vmin=-np.abs(y).max(), vmax=np.abs(y).max())
+        size = f"({image.shape[1]} - {w.shape[1]} + 2x{padding}) / {stride} + 1"
+        axes[2].set_title(f"output {y.shape[0]}x{y.shape[1]}: {size}", fontsize=9)
+        for ax in axes:
+            ax.set_xticks([]), ax.set_yticks([])
+        show_figure(fig, f"A digit convolved with the {kernel} kernel at stride "
+                    f"{stride} and padding {padding}: an output map of {y.shape[0]} by "
+                    f"{y.shape[1]} values.")
+
+    return switched(controls, draw)
