@@ -120,9 +120,9 @@ def test_instructor_guide_links_every_assignment_on_colab(pages):
     repository = repository_url().removeprefix("https://github.com/")
     expected = {f"{colab}{repository}/blob/main/assignments/student/{name}/{name}.ipynb"
                 for name in sorted(p.name for p in (ROOT / "assignments" / "student").iterdir())}
-    assert len(expected) == 8 and links == expected
+    assert len(expected) == 9 and links == expected
     for chapter in ("03_neural_networks", "04_rnn", "05_vae", "06_gan", "07_project_sequences",
-                    "08_char_rnn"):
+                    "08_char_rnn", "09_cnn"):
         assert soup.select(f"a[href$='chapters/{chapter}.html']"), chapter
     text = soup.get_text()
     for step in ("make assignments", "tools/grading.py", "grades.csv", "bubblewrap",

@@ -59,6 +59,7 @@ REFRESH = "python -m tools.i18n update"
 
 def extract(into: Path) -> dict[str, Catalog]:
     """Run the gettext builder on the English sources; returns a template per page."""
+    shutil.rmtree(into, ignore_errors=True)   # no template left from a renamed page
     result = subprocess.run(
         jupyter_book("--builder", "custom", "--custom-builder", "gettext", "--all",
                      "--path-output", str(into)), capture_output=True, text=True)
