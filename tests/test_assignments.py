@@ -93,6 +93,10 @@ def bigram_log_probs(ids, V, alpha=1.0):
     counts += alpha
     return np.log(counts / counts.sum(axis=1, keepdims=True))
 '''
+# a09: the three gradients with the stride left out of the backward pass: right for the
+# visible test, which has stride 1.
+STRIDE_ONE_CONV_BACKWARD = mistake("a09_conv", "conv_backward", ("stride * p", "p"),
+                                   ("stride * q", "q"))
 PARTIAL = {
     "a03_backprop": ({"linear_backward": "solution", "activation_backward": "solution"},
                      {"test_loss_and_gradients_example", "test_loss_and_gradients_hidden",
@@ -124,6 +128,10 @@ PARTIAL = {
     "a08_sampling": ({"softmax": "solution", "sample": GREEDY_SAMPLER, "top_k": "solution",
                       "generate": "solution"},
                      {"test_sample_example", "test_sample_hidden", "test_generate_hidden"}),
+    "a09_conv": ({"conv_forward": "solution", "conv_backward": STRIDE_ONE_CONV_BACKWARD,
+                  "input_gradient": "solution"},
+                 {"test_conv_backward_hidden", "test_receptive_field_example",
+                  "test_receptive_field_hidden"}),
 }
 # Two broken a03 submissions: a syntax error in the last answer, and an answer that never
 # returns. Each loses exactly the 2 points of the question it breaks.
@@ -168,9 +176,9 @@ def graded():
         shutil.rmtree(course, ignore_errors=True)
 
 
-def test_there_are_eight_assignments():
+def test_there_are_nine_assignments():
     assert NAMES == ["a03_backprop", "a04_bptt", "a04_lstm", "a05_vae", "a06_gan",
-                     "a07_evaluation", "a08_charlm", "a08_sampling"]
+                     "a07_evaluation", "a08_charlm", "a08_sampling", "a09_conv"]
 
 
 def code_answers(nb):

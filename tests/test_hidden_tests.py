@@ -19,6 +19,7 @@ from test_assignments import (
     GLOBAL_STANDARDIZE,
     GREEDY_SAMPLER,
     IN_PLACE_CLIP,
+    STRIDE_ONE_CONV_BACKWARD,
     W_H_FROM_H_T,
     mistake,
     solution,
@@ -398,6 +399,27 @@ def min_p(logits, p_min):
     "a08_sampling:min_p/test_generate_hidden": ("generate", mistake(
         "a08_sampling", "generate",
         ("next_logits(text[-1]) / temperature", "next_logits(text[-1])"), variant="min_p")),
+    # a09: an output size that forgets the padding (the visible test has none); the
+    # stride left out of the backward pass; the kernels' channel axes not swapped (the
+    # visible test has one channel); the receptive field's jump not multiplied by the
+    # stride; overlapping pooling windows that overwrite one another's share
+    "a09_conv:dilated/test_conv_forward_hidden": ("conv_forward", mistake(
+        "a09_conv", "conv_forward", ("2 * padding - span", "- span"), variant="dilated")),
+    "a09_conv:dilated/test_conv_backward_hidden": ("conv_backward", STRIDE_ONE_CONV_BACKWARD),
+    "a09_conv:dilated/test_input_gradient_hidden": ("input_gradient", mistake(
+        "a09_conv", "input_gradient", (".transpose(1, 0, 2, 3)", ""), variant="dilated")),
+    "a09_conv:dilated/test_receptive_field_hidden": ("receptive_field", mistake(
+        "a09_conv", "receptive_field", ("        jump *= S_l\n", ""), variant="dilated")),
+    "a09_conv:flipped/test_conv_forward_hidden": ("conv_forward", mistake(
+        "a09_conv", "conv_forward", ("2 * padding - F", "- F"), variant="flipped")),
+    "a09_conv:flipped/test_conv_backward_hidden": ("conv_backward", mistake(
+        "a09_conv", "conv_backward", ("stride * p", "p"), ("stride * q", "q"),
+        variant="flipped")),
+    "a09_conv:flipped/test_input_gradient_hidden": ("input_gradient", mistake(
+        "a09_conv", "input_gradient", (".transpose(1, 0, 2, 3)", ""), variant="flipped")),
+    "a09_conv:flipped/test_avg_pool_backward_hidden": ("avg_pool_backward", mistake(
+        "a09_conv", "avg_pool_backward", ("dx[window] +=", "dx[window] ="),
+        variant="flipped")),
 }
 
 
