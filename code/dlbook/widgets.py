@@ -407,9 +407,11 @@ def convolution_explorer(image, kernels: dict) -> widgets.Widget:
                                         fill=False, color="tab:red", lw=1.5))
         axes[0].set_title(f"input {image.shape[0]}x{image.shape[1]}, "
                           f"padded by {padding}", fontsize=9)
-        axes[1].imshow(w, cmap="RdBu_r", vmin=-np.abs(w).max(), vmax=np.abs(w).max())
-        for (i, j), v in np.ndenumerate(w):
-            axes[1].text(j, i, f"{v:g}", ha="center", va="center", fontsize=8)
+        limit = np.abs(w).max()
+        axes[1].imshow(w, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        for (i, j), v in np.ndenumerate(w):     # white on the darkest cells, to be read
+            axes[1].text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=7,
+                         color="white" if abs(v) > 0.6 * limit else "black")
         axes[1].set_title(f"kernel F = {w.shape[0]}", fontsize=9)
         axes[2].imshow(y, cmap="RdBu_r", vmin=-np.abs(y).max(), vmax=np.abs(y).max())
         size = f"({image.shape[1]} - {w.shape[1]} + 2x{padding}) / {stride} + 1"
