@@ -84,8 +84,8 @@ def test_the_input_gradient_is_a_full_convolution_with_the_flipped_kernel():
     G = np.random.default_rng(4).standard_normal(y.shape)
     dx, _, _ = conv.conv2d_backward(G, cache)
     G_full = np.pad(G, ((0, 0), (0, 0), (2, 2), (1, 1)))
-    flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
-    full = conv.conv2d_forward(G_full, flipped, np.zeros(3))[0]
+    reversed_w = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+    full = conv.conv2d_forward(G_full, reversed_w, np.zeros(3))[0]
     assert relative_error(dx, full) < 1e-12
 
 
