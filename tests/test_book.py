@@ -66,6 +66,8 @@ CHAPTER_PAGES = {
     "08_char_rnn": (1, 0, (), False),
     "09_cnn": (3, 0, ("eq-conv", "eq-output-size", "eq-conv-grad-b", "eq-conv-grad-w",
                       "eq-conv-grad-x"), False),
+    "10_applications": (2, 4, ("eq-captioner", "eq-caption-loss", "eq-captioner-dv"),
+                        False),
 }
 
 
@@ -86,8 +88,8 @@ def test_model_chapter_shows_figures_widget_equations_and_errata(pages, chapter)
         assert soup.select(f"a[href='#equation-{label}']"), f"{label} is never referenced"
 
 
-CODE_CHAPTERS = sorted(["01_karpathy", "02_concepts", *CHAPTER_PAGES, "10_applications",
-                        "11_resources", "12_future"])
+CODE_CHAPTERS = sorted(["01_karpathy", "02_concepts", *CHAPTER_PAGES, "11_resources",
+                        "12_future"])
 
 
 @pytest.mark.parametrize("chapter", CODE_CHAPTERS)
@@ -140,7 +142,7 @@ def test_glossary_has_both_languages_and_chapters_link_to_it(pages):
     terms = {dt.get_text(strip=True).rstrip("#") for dt in glossary.select("dl.glossary dt")}
     assert {"neural network", "神经网络", "GAN", "生成对抗网络"} <= terms
     for chapter in ("02_concepts", "03_neural_networks", "04_rnn", "05_vae", "06_gan",
-                    "07_project_sequences", "08_char_rnn", "09_cnn"):
+                    "07_project_sequences", "08_char_rnn", "09_cnn", "10_applications"):
         soup = pages[HTML / "chapters" / f"{chapter}.html"]
         assert soup.select("a[href*='13_faq.html#term-']"), f"{chapter} uses no glossary term"
 
@@ -158,7 +160,7 @@ def test_bibliography_page_lists_every_entry_of_the_bibliography(pages):
 
 @pytest.mark.parametrize("chapter", ["02_concepts", "03_neural_networks", "04_rnn", "05_vae",
                                      "06_gan", "07_project_sequences", "08_char_rnn",
-                                     "09_cnn"])
+                                     "09_cnn", "10_applications"])
 def test_figures_equations_and_exercises_are_numbered_per_chapter(pages, chapter):
     # "Fig. 5.2" is chapter 05's second figure, not the book's 22nd (_toc.yml numbers chapters)
     soup = pages[HTML / "chapters" / f"{chapter}.html"]

@@ -23,7 +23,7 @@ HOSTS = {
     "www.linuxfoundation.org", "incompleteideas.net", "www.deeplearningbook.org", "d2l.ai",
     "nndl.github.io", "keras.io", "pypi.org", "www.coursera.org", "youtu.be",
     "archive.ics.uci.edu", "scikit-learn.org", "www.cpc.ncep.noaa.gov",
-    "yann.lecun.com", "cs231n.github.io", "zh.d2l.ai",
+    "yann.lecun.com", "cs231n.github.io", "zh.d2l.ai", "aclanthology.org",
     # code and tools
     "github.com", "gist.github.com", "nbgrader.readthedocs.io",
     "otter-grader.readthedocs.io", "jupyterbook.org", "www.sphinx-doc.org",

@@ -129,7 +129,8 @@ def _visible_output(page, widget):
                                            ("04_rnn", "scale of W_hh"),
                                            ("05_vae", "z₁"),
                                            ("08_char_rnn", "temperature"),
-                                           ("09_cnn", "stride S")])
+                                           ("09_cnn", "stride S"),
+                                           ("10_applications", "scene")])
 def test_precomputed_widgets_respond_in_the_static_page(browser, server, chapter, label):
     context, page, _ = _open(browser, f"{server}/chapters/{chapter}.html")
     page.evaluate("() => window.dlbookLoadWidgets()")

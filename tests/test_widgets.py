@@ -106,3 +106,21 @@ def test_convolution_explorer_draws_every_setting_with_its_output_size(monkeypat
                        f"{size} by {size}" in alt for alt in shown) == 2
     with pytest.raises(ValueError, match="one grey"):
         widgets.convolution_explorer(np.zeros((1, 8, 8)), kernels)
+
+
+def test_caption_explorer_draws_every_scene_and_marks_its_captions(monkeypatch):
+    import numpy as np
+
+    shown = []
+    monkeypatch.setattr(widgets, "show_figure", lambda fig, alt: shown.append(alt))
+    steps = [[[("a", 0.9), ("an", 0.1)], [("3", 0.8), ("5", 0.2)], [("<end>", 1.0)]],
+             [[("an", 0.6), ("a", 0.4)], [("8", 0.7), ("3", 0.3)], [("<end>", 0.9)]]]
+    explorer = widgets.caption_explorer(np.zeros((2, 28, 28)), steps,
+                                        ["a 3", "a 3"], ["a 3", "an 8"])
+    assert "dlbook-needs-kernel" not in explorer._dom_classes
+    assert shown == ["Scene 1: greedy decoding writes 'a 3', beam search 'a 3'; the "
+                     "true caption is 'a 3'.",
+                     "Scene 2: greedy decoding writes 'an 8', beam search 'a 3'; the "
+                     "true caption is 'an 8'."]
+    with pytest.raises(ValueError, match="one list of steps"):
+        widgets.caption_explorer(np.zeros((2, 28, 28)), steps[:1], ["a"], ["a"])

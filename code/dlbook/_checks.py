@@ -68,3 +68,16 @@ def check_array(name: str, x, ndim: int | None = None) -> np.ndarray:
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimension(s), got shape {arr.shape}")
     return arr
+
+
+def check_labels(y, n: int, n_classes: int) -> np.ndarray:
+    """Return ``y`` as an integer array if it holds ``n`` class labels in
+    0..n_classes - 1, else raise saying which part was wrong."""
+    y = np.asarray(y)
+    if y.shape != (n,) or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"y must be {n} integer labels, got {y.dtype} array of "
+                         f"shape {y.shape}")
+    if n and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"labels must lie in 0..{n_classes - 1}, "
+                         f"got {y.min()}..{y.max()}")
+    return y

@@ -31,14 +31,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._checks import check_array, check_int
-from .activations import log_softmax, softmax
+from ._checks import check_array, check_int, check_labels
+from .activations import log_softmax
 from .conv import (
     conv2d_backward,
     conv2d_forward,
     max_pool2d_backward,
     max_pool2d_forward,
 )
+from .mlp import output_delta
 from .utils import as_tensor_for, numpy_rng, seeded
 
 PARAMETER_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
@@ -89,7 +90,7 @@ class CNN:
             fan_in = int(np.prod(shape[1:]))
             self.params[f"W{l}"] = rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)
             self.params[f"b{l}"] = np.zeros(shape[0])
-        self.cache = None
+        self.cache = self.labels = None
 
     def _check_inputs(self, X) -> np.ndarray:
         X = check_array("X", X)
@@ -108,19 +109,22 @@ class CNN:
         A2, pool2 = max_pool2d_forward(np.maximum(Z2, 0))              # (m, C2, 7, 7)
         H = A2.reshape(len(X), -1)                                     # (m, C2 * 49)
         logits = H @ p["W3"].T + p["b3"]                               # (m, 10)
+        self.cache = (Z1, conv1, pool1, Z2, conv2, pool2, H, logits)
         if y is None:
+            self.labels = None
             return logits, None
-        y = np.asarray(y)
+        self.labels = y = check_labels(y, len(X), self.n_classes)
         loss = -np.mean(log_softmax(logits)[np.arange(len(X)), y])
-        self.cache = (Z1, conv1, pool1, Z2, conv2, pool2, H, logits, y)
         return logits, float(loss)
 
-    def backward(self) -> dict[str, np.ndarray]:
-        """Gradients of the last forward pass that had labels, layer by layer back."""
-        assert self.cache is not None, "call forward(X, y) with labels first"
-        Z1, conv1, pool1, Z2, conv2, pool2, H, logits, y = self.cache
-        m = len(y)
-        dlogits = (softmax(logits) - np.eye(self.n_classes)[y]) / m     # (m, 10)
+    def backward(self, dlogits: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Gradients of the last forward pass, layer by layer back: of its loss, or,
+        given dJ/dlogits from a network above (chapter 10's captioner), of that J."""
+        assert self.cache is not None, "call forward first"
+        Z1, conv1, pool1, Z2, conv2, pool2, H, logits = self.cache
+        if dlogits is None:
+            assert self.labels is not None, "call forward(X, y) with labels first"
+            dlogits = output_delta(logits, self.labels, "cross_entropy")  # (m, 10)
         grads = {"W3": dlogits.T @ H, "b3": dlogits.sum(axis=0)}
         dA2 = (dlogits @ self.params["W3"]).reshape(pool2[1].shape)     # (m, C2, 7, 7)
         dZ2 = max_pool2d_backward(dA2, pool2) * (Z2 > 0)                # pool, ReLU

@@ -6,9 +6,9 @@ widget state saved when the notebook was executed. The static book has no kernel
 widget responds there only if it needs no Python to respond:
 
 - ``gan_explorer``, ``gradient_flow_explorer``, ``latent_explorer``,
-  ``temperature_sampler`` and ``convolution_explorer`` take a small set of values,
-  draw every output when they are built, and switch between them in the browser
-  (``precomputed``);
+  ``temperature_sampler``, ``convolution_explorer`` and ``caption_explorer`` take a
+  small set of values, draw every output when they are built, and switch between them
+  in the browser (``precomputed``);
 - the others retrain or redraw for any setting; ``needs_kernel`` marks them, and the
   book's page script disables their controls and says so beside them, with a link to the
   notebook on Colab.
@@ -38,6 +38,7 @@ from .plotting import (
 )
 
 STYLE = {"description_width": "initial"}   # labels as wide as their text
+MAX_STEPS = 9                               # the captioner's longest caption and <end>
 
 
 def show_figure(fig, alt: str) -> None:
@@ -421,5 +422,50 @@ def convolution_explorer(image, kernels: dict) -> widgets.Widget:
         show_figure(fig, f"A digit convolved with the {kernel} kernel at stride "
                     f"{stride} and padding {padding}: an output map of {y.shape[0]} by "
                     f"{y.shape[1]} values.")
+
+    return switched(controls, draw)
+
+
+def caption_explorer(images, steps, beam_captions, references) -> widgets.Widget:
+    """Greedy decoding of a few scenes, step by step (chapter 10): for the chosen scene,
+    the three likeliest words at every step with their probabilities (the first is the
+    word greedy decoding writes), beside beam search's caption and the true one.
+    ``steps[i]`` is ``captioner.greedy_steps`` of ``images[i]``."""
+    images = np.asarray(images, dtype=float)
+    if images.ndim != 3 or not len(images) == len(steps) == len(beam_captions) \
+            == len(references):
+        raise ValueError(f"images must be (n, H, W) with one list of steps, one beam "
+                         f"caption and one reference each, got {images.shape}, "
+                         f"{len(steps)}, {len(beam_captions)} and {len(references)}")
+    controls = {"scene": widgets.SelectionSlider(
+        options=[(str(i + 1), i) for i in range(len(images))], value=0,
+        description="scene", style=STYLE)}
+
+    def draw(scene):
+        fig, (ax_image, ax) = plt.subplots(1, 2, figsize=(7.2, 3.2), dpi=72,
+                                           gridspec_kw={"width_ratios": [1, 2.6]})
+        ax_image.imshow(images[scene], cmap="gray_r")
+        ax_image.set_xticks([]), ax_image.set_yticks([])
+        ax.axis("off")
+        rows = steps[scene]
+        lines = MAX_STEPS + 4                   # steps, a gap, three captions
+        line = 1 / lines                        # one line of text, in axes units
+        for t, top in enumerate(rows):
+            y = 1 - (t + 1) * line
+            ax.text(0.0, y, f"step {t + 1}", fontsize=9, color="0.4")
+            for j, (word, p) in enumerate(top):
+                ax.text(0.2 + 0.27 * j, y, f"{word} {p:.2f}", fontsize=9,
+                        fontweight="bold" if j == 0 else "normal",
+                        color="black" if j == 0 else "0.45")
+        greedy = " ".join(top[0][0] for top in rows if top[0][0] != "<end>")
+        for i, (name, text) in enumerate((("greedy", greedy),
+                                          ("beam 3", beam_captions[scene]),
+                                          ("true", references[scene]))):
+            wrong = text != references[scene]
+            ax.text(0.0, 1 - (MAX_STEPS + 2 + i) * line, f"{name}: {text}",
+                    fontsize=9, color="tab:red" if wrong else "black")
+        show_figure(fig, f"Scene {scene + 1}: greedy decoding writes '{greedy}', beam "
+                    f"search '{beam_captions[scene]}'; the true caption is "
+                    f"'{references[scene]}'.")
 
     return switched(controls, draw)
