@@ -141,3 +141,25 @@ def test_shipped_comparison_is_a_run_of_the_benchmark():
     # equal time: every MLP trained at least as long as the CNN of its seed
     assert all(run[m]["seconds"] >= run["cnn"]["seconds"] for run in shipped["runs"]
                for m in ("mlp_equal_parameters", "mlp_7x_parameters"))
+
+
+def test_backward_from_an_upstream_gradient_matches_autograd():
+    model = cnn.CNN((2, 3), 3, 8, n_classes=4, seed=5)
+    X, _, rng = batch(model, 3, seed=6)
+    G = rng.standard_normal((3, 4))             # dJ/dlogits from a network above
+    model.forward(X)                             # no labels: a feature extractor
+    grads = model.backward(G)
+    twin = cnn.TorchCNN.from_numpy(model)
+    (twin(torch.from_numpy(X))[0] * torch.from_numpy(G)).sum().backward()
+    for name, g in twin.grads().items():
+        np.testing.assert_allclose(grads[name], g, rtol=1e-10, atol=1e-12)
+    with pytest.raises(AssertionError, match="labels"):
+        model.backward()
+
+
+@pytest.mark.parametrize("y, message", [
+    (np.array([0, 1]), "3 integer labels"), (np.array([0.0, 1.0, 2.0]), "integer"),
+    (np.array([0, 1, 10]), r"0\.\.9")])
+def test_labels_of_the_wrong_count_type_or_range_are_refused(y, message):
+    with pytest.raises(ValueError, match=message):
+        cnn.CNN().forward(np.zeros((3, 1, 28, 28)), y)
