@@ -115,3 +115,47 @@ def test_bad_tokens_are_refused():
         model.forward(np.zeros((1, 2)))
     with pytest.raises(ValueError, match="block_size|T <="):
         gpt.TorchGPT(11, block_size=4)(torch.zeros(1, 5, dtype=torch.long))
+
+
+def test_evaluate_context_scores_each_token_once_with_at_least_half_a_block():
+    torch.manual_seed(0)
+    model = gpt.TorchGPT(7, block_size=8, n_layer=1, n_head=1, n_embd=4,
+                         dtype=torch.float64, seed=1)
+    ids = np.random.default_rng(0).integers(0, 7, 50)
+    with torch.no_grad():
+        log_p = {}                           # token i + 1's loss, by hand, once
+        for start in range(0, len(ids) - 8, 4):
+            x = torch.from_numpy(ids[start:start + 8])[None]
+            losses = -torch.log_softmax(model(x)[0][0], -1)
+            for j in range(0 if start == 0 else 4, 8):
+                assert start + j not in log_p
+                log_p[start + j] = losses[j, ids[start + j + 1]].item()
+    expected = np.mean(list(log_p.values()))
+    assert gpt.evaluate_context(model, ids, batch_size=3) == pytest.approx(expected,
+                                                                           rel=1e-12)
+
+
+def test_evaluate_windows_reads_the_windows_of_chapter_08s_protocol():
+    from dlbook import charlm
+
+    ids = np.random.default_rng(2).integers(0, 7, 300)
+    model = gpt.TorchGPT(7, block_size=16, n_layer=1, n_head=1, n_embd=4,
+                         dtype=torch.float64, seed=1)
+    starts = np.random.default_rng(0).integers(0, len(ids) - 16 - 1, 10)
+    x, y = gpt._windows(ids, starts, 16)
+    x_charlm, y_charlm = charlm._windows(ids, starts, 16)       # time first
+    assert np.array_equal(x, x_charlm.T) and np.array_equal(y, y_charlm.T)
+    with torch.no_grad():
+        by_hand = torch.nn.functional.cross_entropy(
+            model(torch.from_numpy(x))[0].flatten(0, 1), torch.from_numpy(y).flatten())
+    assert gpt.evaluate_windows(model, ids, seq_len=16, windows=10,
+                                batch_size=4) == pytest.approx(by_hand.item(), rel=1e-12)
+
+
+def test_train_gpt_learns_a_repeating_text():
+    ids = np.tile(np.arange(5), 40)                    # 0 1 2 3 4 0 1 2 ...
+    model = gpt.TorchGPT(5, block_size=8, n_layer=1, n_head=1, n_embd=16, seed=0)
+    losses = gpt.train_gpt(model, ids, steps=150, batch_size=8, lr=1e-2, warmup=10)
+    assert losses[0] > 1.4 and np.mean(losses[-10:]) < 0.1
+    with pytest.raises(ValueError, match="steps"):
+        gpt.train_gpt(model, ids, steps=0)

@@ -28,7 +28,6 @@ targets=None) -> (logits, loss)``, and ``from_numpy`` for the twin tests.
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import torch
@@ -192,11 +191,11 @@ class GPT:
         idx = np.asarray(idx)
         cfg = self.config
         if idx.ndim != 2 or not np.issubdtype(idx.dtype, np.integer):
-            raise ValueError(f"idx must be integer tokens (B, T), got {idx.dtype} array "
-                             f"of shape {idx.shape}")
+            raise ValueError(f"idx must be integer tokens (B, T), got {idx.dtype} "
+                             f"array of shape {idx.shape}")
         if not 1 <= idx.shape[1] <= cfg["block_size"]:
-            raise ValueError(f"sequences may hold 1 to block_size = {cfg['block_size']} "
-                             f"tokens, got {idx.shape[1]}")
+            raise ValueError(f"sequences may hold 1 to block_size = "
+                             f"{cfg['block_size']} tokens, got {idx.shape[1]}")
         if idx.min() < 0 or idx.max() >= cfg["vocab_size"]:
             raise ValueError(f"tokens must lie in 0..{cfg['vocab_size'] - 1}")
         return idx
@@ -235,7 +234,7 @@ class GPT:
             dx, block_grads = block_backward(dx, blocks[l])
             grads.update({f"h{l}.{name}": g for name, g in block_grads.items()})
         grads["W_te"] = np.zeros_like(self.params["W_te"])
-        np.add.at(grads["W_te"], idx, dx)                         # rows of the tokens read
+        np.add.at(grads["W_te"], idx, dx)                   # rows of the tokens read
         grads["W_pe"] = np.zeros_like(self.params["W_pe"])
         grads["W_pe"][:idx.shape[1]] = dx.sum(axis=0)
         return grads
@@ -339,20 +338,13 @@ def _windows(ids: np.ndarray, starts: np.ndarray, length: int):
     return ids[rows], ids[rows + 1]
 
 
-def train_gpt(model: TorchGPT, train_ids, *, steps: int | None = None,
-              seconds: float | None = None, batch_size: int = 32, lr: float = 2e-3,
-              warmup: int = 50, seed: int = 0) -> list[float]:
+def train_gpt(model: TorchGPT, train_ids, *, steps: int, batch_size: int = 32,
+              lr: float = 2e-3, warmup: int = 50, seed: int = 0) -> list[float]:
     """AdamW (betas 0.9, 0.99, weight decay 0.1 on matrices, clipping at norm 1) on
-    random windows of ``block_size`` tokens, for ``steps`` updates or ``seconds`` of
-    wall-clock time; the learning rate warms up linearly over ``warmup`` steps, then
-    follows a cosine to a tenth of ``lr`` over the budget (of steps, or of time, so a
-    time budget ends at the low rate too). Returns the loss of every update."""
-    if (steps is None) == (seconds is None):
-        raise ValueError("give either steps or seconds, not both or neither")
-    if steps is not None:
-        steps = check_int("steps", steps, minimum=1)
-    else:
-        seconds = check_float("seconds", seconds, minimum=0.0, strict=True)
+    random windows of ``block_size`` tokens; the learning rate warms up linearly over
+    ``warmup`` updates, then follows a cosine to a tenth of ``lr`` at the last of the
+    ``steps`` updates. Returns the loss of every update."""
+    steps = check_int("steps", steps, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     lr = check_float("lr", lr, minimum=0.0, strict=True)
     train_ids, rng = np.asarray(train_ids), numpy_rng(seed)
@@ -362,19 +354,16 @@ def train_gpt(model: TorchGPT, train_ids, *, steps: int | None = None,
     optimizer = torch.optim.AdamW([{"params": matrices, "weight_decay": 0.1},
                                    {"params": others, "weight_decay": 0.0}],
                                   lr=lr, betas=(0.9, 0.99))
-    losses, start = [], time.perf_counter()
-    while True:
-        done = (len(losses) / steps if steps is not None
-                else (time.perf_counter() - start) / seconds)
-        if done >= 1:
-            return losses
-        rate = lr * min(1.0, (len(losses) + 1) / warmup) * (
-            0.1 + 0.45 * (1 + math.cos(math.pi * done)))
+    losses = []
+    for step in range(steps):
+        rate = lr * min(1.0, (step + 1) / warmup) * (
+            0.1 + 0.45 * (1 + math.cos(math.pi * step / steps)))
         for group in optimizer.param_groups:
             group["lr"] = rate
         starts = rng.integers(0, len(train_ids) - T - 1, batch_size)
         x, y = (as_tensor_for(model, a) for a in _windows(train_ids, starts, T))
         losses.append(update(optimizer, model(x, y)[1], clip=1.0))
+    return losses
 
 
 @torch.no_grad()
@@ -396,3 +385,31 @@ def evaluate_windows(model: TorchGPT, ids, *, seq_len: int = 64, windows: int = 
         total += F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="sum")
     model.train()
     return float(total) / (windows * seq_len)
+
+
+@torch.no_grad()
+def evaluate_context(model: TorchGPT, ids, batch_size: int = 64) -> float:
+    """Nats per token over ``ids`` with as long a context as the model takes: windows
+    of ``block_size`` every ``block_size / 2`` tokens, each scoring only its second
+    half, so every token (but the first window's, and up to half a window at the end)
+    is predicted from at least ``block_size / 2`` tokens before it. For a model with a
+    fixed context, the counterpart of ``charlm.evaluate``'s carried state."""
+    ids = np.asarray(ids)
+    T = model.config["block_size"]
+    half = T // 2
+    starts = np.arange(0, len(ids) - T, half)
+    model.eval()
+    total, count = 0.0, 0
+    for k in range(0, len(starts), batch_size):
+        chunk = starts[k:k + batch_size]
+        x, y = (as_tensor_for(model, a) for a in _windows(ids, chunk, T))
+        loss = F.cross_entropy(model(x)[0].flatten(0, 1), y.flatten(),
+                               reduction="none").view(len(chunk), T)
+        scored = torch.zeros_like(loss, dtype=torch.bool)
+        scored[:, half:] = True
+        if k == 0:
+            scored[0, :half] = True                 # the text's first tokens, once
+        total += float(loss[scored].sum())
+        count += int(scored.sum())
+    model.train()
+    return total / count

@@ -1,0 +1,158 @@
+"""The book's GPT after a wall-clock budget, beside chapter 08's LSTM and nanoGPT's CPU
+recipe, on the book's Shakespeare.
+
+Not a test. For seeds 0, 1, ...: ``gpt.TorchGPT`` (``RECIPE``) trained for
+``--seconds`` of training time on the first 90% of tiny Shakespeare, and chapter 08's
+LSTM recipe (``benchmarks.charlm``) for the same budget, each budget turned into a
+number of updates by a timed probe (``benchmarks.charlm.steps_for``). Both are scored
+on the validation split (the last 10%) under nanoGPT's protocol, ``windows``: 2,000
+random windows of 64 characters, each read from an empty context, the loss averaged
+over every position (the same windows for every model); and under each model's long
+protocol, ``context``: the LSTM reads the split with its state carried, the GPT with
+half a block of context at least (``gpt.evaluate_context``).
+
+With ``--nanogpt PATH`` (a checkout of karpathy/nanoGPT), its README's CPU recipe runs
+too, with its own ``model.py`` and the loop of its ``train.py``: 4 layers, 4 heads, 128
+channels, context 64, batch 12, 2,000 iterations, AdamW at 1e-3 with 100 warm-up
+iterations and a cosine to 1e-4, no dropout, on the same split, scored on the same
+windows. Without it, ``nanogpt_cpu`` is null.
+
+    python -m benchmarks.gpt [--seconds 60] [--seeds 3] [--nanogpt PATH]
+
+Prints a table, then the figures as JSON on the last line (``gpt_60s``, ``lstm_60s`` and
+``nanogpt_cpu``: medians over seeds, nats per character, nanoGPT's protocol;
+``shipped_w256``: the shipped model with windows of 256, null until one ships).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import statistics
+import sys
+import timeit
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from benchmarks.charlm import RECIPE as LSTM_RECIPE
+from benchmarks.charlm import run as run_lstm
+from benchmarks.charlm import steps_for
+from dlbook import charlm, data, gpt
+
+RECIPE = {"n_layer": 2, "n_head": 2, "n_embd": 96, "block_size": 64, "batch_size": 32,
+          "lr": 7e-3}
+NANOGPT_CPU = {"n_layer": 4, "n_head": 4, "n_embd": 128, "block_size": 64,
+               "batch_size": 12, "max_iters": 2000, "lr": 1e-3, "min_lr": 1e-4,
+               "warmup_iters": 100}
+WINDOWS = {"seq_len": 64, "windows": 2000, "seed": 0}
+
+
+def run_gpt(seconds: float, train_ids, val_ids, vocab_size: int, seed: int) -> dict:
+    sizes = {k: RECIPE[k] for k in ("n_layer", "n_head", "n_embd", "block_size")}
+
+    def train(model, steps):
+        return gpt.train_gpt(model, train_ids, steps=steps,
+                             batch_size=RECIPE["batch_size"], lr=RECIPE["lr"], seed=seed)
+
+    steps = steps_for(seconds, lambda n: train(gpt.TorchGPT(vocab_size, **sizes), n))
+    model = gpt.TorchGPT(vocab_size, **sizes, seed=seed)
+    trained = timeit.timeit(lambda: train(model, steps), number=1)
+    return {"windows": round(gpt.evaluate_windows(model, val_ids, **WINDOWS), 4),
+            "context": round(gpt.evaluate_context(model, val_ids), 4),
+            "steps": steps, "train_seconds": round(trained, 1),
+            "parameters": sum(p.numel() for p in model.parameters())}
+
+
+def run_nanogpt(path: str, train_ids, val_ids, vocab_size: int, seed: int) -> dict:
+    """nanoGPT's CPU recipe with its own model code and its train.py's loop."""
+    spec = importlib.util.spec_from_file_location("nanogpt_model",
+                                                  Path(path) / "model.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["nanogpt_model"] = module
+    spec.loader.exec_module(module)
+    r = NANOGPT_CPU
+    torch.manual_seed(1337 + seed)     # nanoGPT seeds torch's global generator itself
+    model = module.GPT(module.GPTConfig(block_size=r["block_size"], vocab_size=vocab_size,
+                                        n_layer=r["n_layer"], n_head=r["n_head"],
+                                        n_embd=r["n_embd"], dropout=0.0, bias=False))
+    optimizer = model.configure_optimizers(0.1, r["lr"], (0.9, 0.99), "cpu")
+    rng = np.random.default_rng(seed)
+
+    def lr_at(it):                      # train.py's get_lr
+        if it < r["warmup_iters"]:
+            return r["lr"] * (it + 1) / (r["warmup_iters"] + 1)
+        ratio = (it - r["warmup_iters"]) / (r["max_iters"] - r["warmup_iters"])
+        return r["min_lr"] + 0.5 * (1 + math.cos(math.pi * ratio)) * (r["lr"] - r["min_lr"])
+
+    def train():
+        for it in range(r["max_iters"]):
+            for group in optimizer.param_groups:
+                group["lr"] = lr_at(it)
+            starts = rng.integers(0, len(train_ids) - r["block_size"] - 1, r["batch_size"])
+            x, y = (torch.from_numpy(a) for a in gpt._windows(train_ids, starts,
+                                                               r["block_size"]))
+            _, loss = model(x, y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+
+    trained = timeit.timeit(train, number=1)
+    model.eval()
+    starts = np.random.default_rng(WINDOWS["seed"]).integers(
+        0, len(val_ids) - WINDOWS["seq_len"] - 1, WINDOWS["windows"])
+    with torch.no_grad():
+        losses = [model(*(torch.from_numpy(a) for a in gpt._windows(
+            val_ids, starts[k:k + 200], WINDOWS["seq_len"])))[1].item()
+            for k in range(0, len(starts), 200)]
+    return {"windows": round(float(np.mean(losses)), 4), "steps": r["max_iters"],
+            "train_seconds": round(trained, 1)}
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="training budget")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--nanogpt", default=None, help="path of a nanoGPT checkout")
+    args = parser.parse_args(argv)
+    train, val = data.load_shakespeare("train"), data.load_shakespeare("val")
+    vocab = charlm.Vocab(train + val)
+    train_ids, val_ids = vocab.encode(train), vocab.encode(val)
+    runs = {"gpt": [], "lstm": [], "nanogpt": []}
+    for seed in range(args.seeds):
+        runs["gpt"].append(run_gpt(args.seconds, train_ids, val_ids, len(vocab), seed))
+        lstm = run_lstm(LSTM_RECIPE, args.seconds, train_ids, val_ids, seed)
+        runs["lstm"].append({"windows": lstm["windows"], "context": lstm["stateful"],
+                             "steps": lstm["steps"], "train_seconds": lstm["train_seconds"]})
+        if args.nanogpt:
+            runs["nanogpt"].append(run_nanogpt(args.nanogpt, train_ids, val_ids,
+                                               len(vocab), seed))
+        for name, rs in runs.items():
+            if rs:
+                r = rs[-1]
+                print(f"seed {seed}, {name:8s}: windows {r['windows']:.4f}"
+                      + (f", context {r['context']:.4f}" if "context" in r else "")
+                      + f" nats/char after {r['train_seconds']} s ({r['steps']} steps)")
+
+    def median(name, key="windows"):
+        return statistics.median(r[key] for r in runs[name]) if runs[name] else None
+
+    result = {"gpt_60s": median("gpt"), "lstm_60s": median("lstm"),
+              "nanogpt_cpu": median("nanogpt"), "shipped_w256": None,
+              "gpt_context": median("gpt", "context"),
+              "lstm_context": median("lstm", "context"),
+              "seconds_budget": args.seconds, "torch_threads": torch.get_num_threads(),
+              "recipe": RECIPE, "lstm_recipe": LSTM_RECIPE, "nanogpt_recipe": NANOGPT_CPU,
+              "runs": runs}
+    print(f"medians of {args.seeds} seeds, nanoGPT's protocol (windows of 64): GPT "
+          f"{result['gpt_60s']:.4f}, LSTM {result['lstm_60s']:.4f}, nanoGPT's CPU recipe "
+          + (f"{result['nanogpt_cpu']:.4f}" if result["nanogpt_cpu"] else "not run"))
+    print(json.dumps(result))
+    return result
+
+
+if __name__ == "__main__":
+    main()
