@@ -1,4 +1,4 @@
-"""Chapter 10's figures: the miniature NeuralTalk over three seeds.
+"""Chapter 11's figures: the miniature NeuralTalk over three seeds.
 
 Not a test. For seeds 0-2: ``captioner.TorchCaptioner`` trained for ``--steps`` Adam
 steps on fresh training scenes (batches of 64, none showing a held-out pair of digits),
@@ -11,7 +11,7 @@ with greedy decoding and with beam search (beam 3). Exact match and corpus BLEU-
     python -m benchmarks.captioner [--steps N] [--seeds N] [--save PATH]
 
 Prints a table, then the figures as JSON on the last line; ``--save`` also writes that
-JSON (chapter 10 reads ``code/dlbook/assets/captioner.json``).
+JSON (chapter 11 reads ``code/dlbook/assets/captioner.json``).
 """
 from __future__ import annotations
 

@@ -11,17 +11,23 @@ over every position (the same windows for every model); and under each model's l
 protocol, ``context``: the LSTM reads the split with its state carried, the GPT with
 half a block of context at least (``gpt.evaluate_context``).
 
+The Kneser-Ney 6-gram of chapter 08 is scored too: under the long protocol on the whole
+split, and on the same windows, each read from an empty context (the first characters
+of a window by the lower orders of the same counts, ``ngram_windows``).
+
 With ``--nanogpt PATH`` (a checkout of karpathy/nanoGPT), its README's CPU recipe runs
 too, with its own ``model.py`` and the loop of its ``train.py``: 4 layers, 4 heads, 128
 channels, context 64, batch 12, 2,000 iterations, AdamW at 1e-3 with 100 warm-up
 iterations and a cosine to 1e-4, no dropout, on the same split, scored on the same
 windows. Without it, ``nanogpt_cpu`` is null.
 
-    python -m benchmarks.gpt [--seconds 60] [--seeds 3] [--nanogpt PATH]
+    python -m benchmarks.gpt [--seconds 60] [--seeds 3] [--nanogpt PATH] [--save PATH]
 
-Prints a table, then the figures as JSON on the last line (``gpt_60s``, ``lstm_60s`` and
-``nanogpt_cpu``: medians over seeds, nats per character, nanoGPT's protocol;
-``shipped_w256``: the shipped model with windows of 256, null until one ships).
+Prints a table, then the figures as JSON on the last line (``gpt_60s``, ``lstm_60s``,
+``ngram_windows`` and ``nanogpt_cpu``: medians over seeds, nats per character, nanoGPT's
+protocol; ``shipped_w256``: the shipped model, ``gpt.load_shipped()``, on 2,000 windows
+of 256). ``--save`` also writes them to PATH (chapter 10 reads
+``code/dlbook/assets/gpt_benchmark.json``).
 """
 from __future__ import annotations
 
@@ -40,7 +46,7 @@ import torch
 from benchmarks.charlm import RECIPE as LSTM_RECIPE
 from benchmarks.charlm import run as run_lstm
 from benchmarks.charlm import steps_for
-from dlbook import charlm, data, gpt
+from dlbook import charlm, data, gpt, ngram
 
 RECIPE = {"n_layer": 2, "n_head": 2, "n_embd": 96, "block_size": 64, "batch_size": 32,
           "lr": 7e-3}
@@ -64,6 +70,46 @@ def run_gpt(seconds: float, train_ids, val_ids, vocab_size: int, seed: int) -> d
             "context": round(gpt.evaluate_context(model, val_ids), 4),
             "steps": steps, "train_seconds": round(trained, 1),
             "parameters": sum(p.numel() for p in model.parameters())}
+
+
+def window_starts(val_ids, seq_len: int, windows: int = WINDOWS["windows"]) -> np.ndarray:
+    """The random windows of nanoGPT's protocol, as ``gpt.evaluate_windows`` draws them."""
+    return np.random.default_rng(WINDOWS["seed"]).integers(0, len(val_ids) - seq_len - 1,
+                                                           windows)
+
+
+def ngram_log_probs(train_ids, val_ids, vocab_size: int, starts, seq_len: int,
+                    order: int = 6) -> np.ndarray:
+    """log P(each next character) of the Kneser-Ney model on windows read from an empty
+    context, (windows, seq_len): the character after t characters of a window is scored by
+    the model of order min(t + 1, order), so that no count reaches outside the window."""
+    text = val_ids[starts[:, None] + np.arange(seq_len + 1)].ravel()  # windows, end to end
+    t = np.tile(np.arange(seq_len), len(starts))         # characters of context - 1
+    target = np.arange(len(text)).reshape(len(starts), -1)[:, 1:].ravel()
+    log_p = np.zeros(len(target))
+    for n in range(2, order + 1):                        # an order n model reads n - 1
+        chosen = np.minimum(t + 2, order) == n
+        scores = ngram.KneserNey(train_ids, vocab_size, n).log_probs(text)
+        log_p[chosen] = scores[target[chosen] - (n - 1)]
+    return log_p.reshape(len(starts), seq_len)
+
+
+@torch.no_grad()
+def gpt_log_probs(model, val_ids, starts, seq_len: int, batch: int = 100) -> np.ndarray:
+    """log P(each next character) of a GPT on the same windows, (windows, seq_len)."""
+    rows = []
+    for k in range(0, len(starts), batch):
+        x, y = (torch.from_numpy(a) for a in gpt._windows(val_ids, starts[k:k + batch],
+                                                           seq_len))
+        log_p = torch.log_softmax(model(x)[0].double(), dim=-1)
+        rows.append(log_p.gather(-1, y[..., None])[..., 0].numpy())
+    return np.concatenate(rows)
+
+
+def mixture(log_p_a, log_p_b) -> float:
+    """Nats per character of the average of two models' probabilities (weights 1/2, fixed
+    in advance, as chapter 08 averages its LSTM and 6-gram)."""
+    return float(-np.mean(np.logaddexp(log_p_a, log_p_b) - np.log(2)))
 
 
 def run_nanogpt(path: str, train_ids, val_ids, vocab_size: int, seed: int) -> dict:
@@ -117,6 +163,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--seconds", type=float, default=60.0, help="training budget")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--nanogpt", default=None, help="path of a nanoGPT checkout")
+    parser.add_argument("--save", default=None, help="where to write the figures")
     args = parser.parse_args(argv)
     train, val = data.load_shakespeare("train"), data.load_shakespeare("val")
     vocab = charlm.Vocab(train + val)
@@ -140,8 +187,19 @@ def main(argv=None) -> dict:
     def median(name, key="windows"):
         return statistics.median(r[key] for r in runs[name]) if runs[name] else None
 
+    shipped, _, _ = gpt.load_shipped()
+    starts_64, starts_256 = window_starts(val_ids, 64), window_starts(val_ids, 256)
+    ngram_256 = ngram_log_probs(train_ids, val_ids, len(vocab), starts_256, 256)
+    shipped_256 = gpt_log_probs(shipped, val_ids, starts_256, 256)
     result = {"gpt_60s": median("gpt"), "lstm_60s": median("lstm"),
-              "nanogpt_cpu": median("nanogpt"), "shipped_w256": None,
+              "nanogpt_cpu": median("nanogpt"),
+              "shipped_w256": round(float(-shipped_256.mean()), 4),
+              "shipped_ngram_w256": round(mixture(shipped_256, ngram_256), 4),
+              "ngram_w256": round(float(-ngram_256.mean()), 4),
+              "ngram_windows": round(float(-ngram_log_probs(
+                  train_ids, val_ids, len(vocab), starts_64, 64).mean()), 4),
+              "ngram_context": round(ngram.kneser_ney_loss(train_ids, val_ids, len(vocab),
+                                                           6), 4),
               "gpt_context": median("gpt", "context"),
               "lstm_context": median("lstm", "context"),
               "seconds_budget": args.seconds, "torch_threads": torch.get_num_threads(),
@@ -150,6 +208,8 @@ def main(argv=None) -> dict:
     print(f"medians of {args.seeds} seeds, nanoGPT's protocol (windows of 64): GPT "
           f"{result['gpt_60s']:.4f}, LSTM {result['lstm_60s']:.4f}, nanoGPT's CPU recipe "
           + (f"{result['nanogpt_cpu']:.4f}" if result["nanogpt_cpu"] else "not run"))
+    if args.save:
+        Path(args.save).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(result))
     return result
 

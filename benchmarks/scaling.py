@@ -1,4 +1,4 @@
-"""Chapter 12's scaling runs: character LSTMs of five sizes at three compute budgets.
+"""Chapter 13's scaling runs: character LSTMs of five sizes at three compute budgets.
 
 Not a test. Trains ``scaling.isoflop_run`` for every hidden size and budget, with
 ``--seeds`` seeds, on the first 90% of tiny Shakespeare, scores each model on the first

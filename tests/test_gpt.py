@@ -159,3 +159,61 @@ def test_train_gpt_learns_a_repeating_text():
     assert losses[0] > 1.4 and np.mean(losses[-10:]) < 0.1
     with pytest.raises(ValueError, match="steps"):
         gpt.train_gpt(model, ids, steps=0)
+
+
+def test_train_gpt_calls_on_step_after_every_update():
+    seen = []
+    model = gpt.TorchGPT(5, block_size=4, n_layer=1, n_head=1, n_embd=8)
+    gpt.train_gpt(model, np.tile(np.arange(5), 10), steps=3, batch_size=2,
+                  on_step=seen.append)
+    assert seen == [1, 2, 3]
+
+
+def test_to_numpy_copies_the_weights_and_look_inside_reads_its_caches():
+    torch_model = gpt.TorchGPT(11, block_size=8, n_layer=2, n_head=2, n_embd=8, seed=3)
+    model = gpt.to_numpy(torch_model)
+    idx = np.random.default_rng(0).integers(0, 11, (2, 6))
+    logits, _ = model.forward(idx)
+    expected = torch_model.double()(torch.from_numpy(idx))[0].detach().numpy()
+    assert np.abs(logits - expected).max() < 1e-12
+    inside = gpt.look_inside(model, idx)
+    assert [P.shape for P in inside["attention"]] == [(2, 2, 6, 6)] * 2
+    assert [u.shape for u in inside["mlp"]] == [(2, 6, 32)] * 2
+    P = inside["attention"][1]
+    assert np.allclose(P.sum(axis=-1), 1.0) and np.all(np.triu(P[0, 0], 1) == 0)
+    assert P[0, 0, 0, 0] == 1.0                          # the first token sees itself only
+
+
+def test_sample_continues_the_prime_from_a_seed_within_the_block():
+    from dlbook import charlm
+
+    vocab = charlm.Vocab("abcd")
+    model = gpt.TorchGPT(4, block_size=3, n_layer=1, n_head=1, n_embd=8, seed=0)
+    text = gpt.sample(model, vocab, "abcab", 12, seed=4)  # longer than block_size
+    assert text.startswith("abcab") and len(text) == 17 and set(text) <= set("abcd")
+    assert text == gpt.sample(model, vocab, "abcab", 12, seed=4)
+    assert len({gpt.sample(model, vocab, "a", 12, seed=s) for s in range(4)}) > 1
+    with pytest.raises(ValueError, match="temperature"):
+        gpt.sample(model, vocab, "a", 3, temperature=0.0)
+
+
+def test_shipped_model_loads_and_predicts_shakespeare():
+    from dlbook import data
+
+    model, vocab, result = gpt.load_shipped()
+    assert model.config["block_size"] == 256 and len(vocab) == 65
+    ids = vocab.encode(data.load_shakespeare("val"))
+    loss = gpt.evaluate_windows(model, ids, seq_len=256, windows=20)
+    assert abs(loss - result["val_w256"]) < 0.15          # 20 windows of the 2,000
+    assert loss < 1.7
+
+
+def test_dropout_acts_only_while_training_and_is_checked():
+    idx = torch.from_numpy(np.random.default_rng(0).integers(0, 11, (2, 8)))
+    plain = gpt.TorchGPT(11, block_size=8, n_embd=16, seed=1)
+    dropping = gpt.TorchGPT(11, block_size=8, n_embd=16, dropout=0.5, seed=1)
+    assert not torch.equal(dropping(idx)[0], dropping(idx)[0])        # training: random
+    dropping.eval()
+    assert torch.equal(dropping(idx)[0], plain.eval()(idx)[0])        # eval: none at all
+    with pytest.raises(ValueError, match="dropout"):
+        gpt.TorchGPT(11, dropout=1.0)

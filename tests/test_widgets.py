@@ -124,3 +124,18 @@ def test_caption_explorer_draws_every_scene_and_marks_its_captions(monkeypatch):
                      "true caption is 'an 8'."]
     with pytest.raises(ValueError, match="one list of steps"):
         widgets.caption_explorer(np.zeros((2, 28, 28)), steps[:1], ["a"], ["a"])
+
+
+def test_attention_explorer_draws_every_layer_and_head(monkeypatch):
+    import numpy as np
+
+    shown = []
+    monkeypatch.setattr(widgets, "show_figure", lambda fig, alt: shown.append(alt))
+    previous = np.tril(np.eye(3, k=-1)) + np.diag([1.0, 0, 0])   # each reads the one before
+    own = np.eye(3)                                             # each reads itself
+    explorer = widgets.attention_explorer("ab\n", [np.stack([previous, own])] * 2)
+    assert "dlbook-needs-kernel" not in explorer._dom_classes
+    assert len(shown) == 4 and shown[0].startswith("Attention map of layer 1, head 1")
+    assert "lies 0.7 characters back" in shown[0] and "lies 0.0 characters back" in shown[1]
+    with pytest.raises(ValueError, match="one \\(n_head, 3, 3\\) array per layer"):
+        widgets.attention_explorer("ab\n", [np.ones((2, 2, 2))])

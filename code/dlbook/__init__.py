@@ -34,9 +34,11 @@ side by side):
   ``ngram``: Kneser-Ney n-gram models (chapter 08)
 - ``conv``: convolution and max pooling, loops and im2col, forward and backward;
   ``cnn``: a small CNN, NumPy and PyTorch twins, saliency and occlusion (chapter 09)
+- ``gpt``: causal self-attention, layer norm and the Transformer block forward and
+  backward, a GPT in NumPy and in PyTorch, the shipped Shakespeare model (chapter 10)
 - ``timeline``: Karpathy's career and work as a sourced table (chapter 01)
-- ``compute``: published training-compute figures and doubling times (chapter 12)
-- ``scaling``: isoFLOP runs of the character LSTM and compute-optimal sizes (chapter 12)
+- ``compute``: published training-compute figures and doubling times (chapter 13)
+- ``scaling``: isoFLOP runs of the character LSTM and compute-optimal sizes (chapter 13)
 - ``plotting``: figure helpers; ``animations``: training as slider players;
   ``widgets``: ipywidgets front-ends (the only module that imports ipywidgets)
 """

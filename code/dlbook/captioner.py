@@ -1,5 +1,5 @@
 """A miniature NeuralTalk: a CNN reads a scene of two digits, an LSTM describes it in
-words (chapter 10), from scratch in NumPy and in PyTorch.
+words (chapter 11), from scratch in NumPy and in PyTorch.
 
 The scenes. Two MNIST digits, shrunk to 14 x 14, sit in two cells of a 2 x 2 grid of a
 28 x 28 image, one above the other or side by side. The caption names them in reading

@@ -119,7 +119,7 @@ class CNN:
 
     def backward(self, dlogits: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Gradients of the last forward pass, layer by layer back: of its loss, or,
-        given dJ/dlogits from a network above (chapter 10's captioner), of that J."""
+        given dJ/dlogits from a network above (chapter 11's captioner), of that J."""
         assert self.cache is not None, "call forward first"
         Z1, conv1, pool1, Z2, conv2, pool2, H, logits = self.cache
         if dlogits is None:

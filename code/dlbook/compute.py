@@ -1,4 +1,4 @@
-"""Training compute over time, from published figures only (chapter 12).
+"""Training compute over time, from published figures only (chapter 13).
 
 Two kinds of numbers, each with the ``references.bib`` key of the paper that states it:
 

@@ -16,8 +16,9 @@ head, with q, k, v the head's slices of x W_qkv^T + b_qkv:
     S = q k^T / sqrt(d),   S_ij = -inf for j > i (the causal mask),
     P = softmax(S) (rows),   O = P v,   Attention(x) = concat_heads(O) W_proj^T + b_proj
 
-GELU is GPT-2's tanh approximation. Simplifications: no dropout, no bias-free layers,
-W_head separate from W_te (nanoGPT ties them).
+GELU is GPT-2's tanh approximation. Simplifications: no dropout in the NumPy model
+(``TorchGPT`` has it, off by default), no bias-free layers, W_head separate from W_te
+(nanoGPT ties them).
 
 ``*_forward`` return their output and a cache; ``*_backward`` take the gradient of the
 output and return the gradient of the input and of the parameters. ``GPT`` (NumPy)
@@ -27,16 +28,20 @@ targets=None) -> (logits, loss)``, and ``from_numpy`` for the twin tests.
 """
 from __future__ import annotations
 
+import json
 import math
+from importlib import resources
+from typing import Callable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from . import charlm
 from ._checks import check_float, check_int
 from .activations import log_softmax, softmax
 from .training import update
-from .utils import as_tensor_for, device_of, numpy_rng, seeded
+from .utils import as_tensor_for, device_of, numpy_rng, seeded, torch_generator
 
 GELU_C = np.sqrt(2.0 / np.pi)
 BLOCK_NAMES = ("ln1_g", "ln1_b", "W_qkv", "b_qkv", "W_proj", "b_proj",
@@ -242,9 +247,9 @@ class GPT:
 
 # ------------------------------------------------------------------------ torch model
 class TorchBlock(torch.nn.Module):
-    def __init__(self, n_embd: int, n_head: int, dtype):
+    def __init__(self, n_embd: int, n_head: int, dtype, dropout: float = 0.0):
         super().__init__()
-        self.n_head = n_head
+        self.n_head, self.dropout = n_head, dropout
         self.ln1 = torch.nn.LayerNorm(n_embd, dtype=dtype)
         self.qkv = torch.nn.Linear(n_embd, 3 * n_embd, dtype=dtype)
         self.proj = torch.nn.Linear(n_embd, n_embd, dtype=dtype)
@@ -262,27 +267,35 @@ class TorchBlock(torch.nn.Module):
         B, T, C = x.shape
         q, k, v = (a.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)
                    for a in self.qkv(x).split(C, dim=2))
-        O = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+        p = self.dropout if self.training else 0.0
+        O = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=True)
         return self.proj(O.transpose(1, 2).reshape(B, T, C))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x + self.attention(self.ln1(x))
-        return x + self.out(F.gelu(self.fc(self.ln2(x)), approximate="tanh"))
+        drop = self.dropout if self.training else 0.0        # on the residual branches
+        x = x + F.dropout(self.attention(self.ln1(x)), drop)
+        return x + F.dropout(self.out(F.gelu(self.fc(self.ln2(x)), approximate="tanh")),
+                             drop)
 
 
 class TorchGPT(torch.nn.Module):
     """The same GPT in PyTorch; the initial weights are drawn from ``seed`` as in
-    ``GPT``'s docstring."""
+    ``GPT``'s docstring. ``dropout`` (0 by default, as the NumPy model has none) drops
+    attention weights and the output of every residual branch while training, as
+    nanoGPT does; the shipped model was trained with it."""
 
     def __init__(self, vocab_size: int, block_size: int = 64, n_layer: int = 2,
                  n_head: int = 2, n_embd: int = 32, dtype: torch.dtype = torch.float32,
-                 *, seed: int = 0):
+                 *, dropout: float = 0.0, seed: int = 0):
         super().__init__()
         self.config = _check_config(vocab_size, block_size, n_layer, n_head, n_embd)
+        self.dropout = check_float("dropout", dropout, minimum=0.0)
+        if self.dropout >= 1.0:
+            raise ValueError(f"dropout must be below 1, got {dropout}")
         with seeded(seed):
             self.te = torch.nn.Embedding(vocab_size, n_embd, dtype=dtype)
             self.pe = torch.nn.Embedding(block_size, n_embd, dtype=dtype)
-            self.blocks = torch.nn.ModuleList(TorchBlock(n_embd, n_head, dtype)
+            self.blocks = torch.nn.ModuleList(TorchBlock(n_embd, n_head, dtype, dropout)
                                               for _ in range(n_layer))
             self.ln_f = torch.nn.LayerNorm(n_embd, dtype=dtype)
             self.head = torch.nn.Linear(n_embd, vocab_size, bias=False, dtype=dtype)
@@ -318,6 +331,7 @@ class TorchGPT(torch.nn.Module):
             raise ValueError(f"idx must be (B, T) tokens with 1 <= T <= "
                              f"{self.config['block_size']}, got {tuple(idx.shape)}")
         x = self.te(idx) + self.pe(torch.arange(T, device=idx.device))
+        x = F.dropout(x, self.dropout if self.training else 0.0)
         for block in self.blocks:
             x = block(x)
         logits = self.head(self.ln_f(x))
@@ -339,11 +353,13 @@ def _windows(ids: np.ndarray, starts: np.ndarray, length: int):
 
 
 def train_gpt(model: TorchGPT, train_ids, *, steps: int, batch_size: int = 32,
-              lr: float = 2e-3, warmup: int = 50, seed: int = 0) -> list[float]:
+              lr: float = 2e-3, warmup: int = 50, seed: int = 0,
+              on_step: Callable[[int], None] | None = None) -> list[float]:
     """AdamW (betas 0.9, 0.99, weight decay 0.1 on matrices, clipping at norm 1) on
     random windows of ``block_size`` tokens; the learning rate warms up linearly over
     ``warmup`` updates, then follows a cosine to a tenth of ``lr`` at the last of the
-    ``steps`` updates. Returns the loss of every update."""
+    ``steps`` updates. ``on_step(step)`` runs after every update (validation curves).
+    Returns the loss of every update."""
     steps = check_int("steps", steps, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     lr = check_float("lr", lr, minimum=0.0, strict=True)
@@ -363,6 +379,8 @@ def train_gpt(model: TorchGPT, train_ids, *, steps: int, batch_size: int = 32,
         starts = rng.integers(0, len(train_ids) - T - 1, batch_size)
         x, y = (as_tensor_for(model, a) for a in _windows(train_ids, starts, T))
         losses.append(update(optimizer, model(x, y)[1], clip=1.0))
+        if on_step is not None:
+            on_step(step + 1)
     return losses
 
 
@@ -413,3 +431,65 @@ def evaluate_context(model: TorchGPT, ids, batch_size: int = 64) -> float:
         count += int(scored.sum())
     model.train()
     return total / count
+
+
+# ----------------------------------------------------------- sampling, a shipped model
+@torch.no_grad()
+def sample(model: TorchGPT, vocab, prime: str, length: int, *, temperature: float = 1.0,
+           seed: int = 0) -> str:
+    """Continue ``prime`` by ``length`` characters drawn from softmax(logits /
+    temperature), each from the last ``block_size`` characters at most. The draws are
+    made on the CPU from ``seed``, as in ``charlm.sample``."""
+    charlm._check_sampling(prime, length, temperature)
+    generator, T = torch_generator(seed), model.config["block_size"]
+    ids, training = [int(i) for i in vocab.encode(prime)], model.training
+    model.eval()
+    for _ in range(length):
+        logits, _ = model(as_tensor_for(model, np.array([ids[-T:]])))
+        probs = torch.softmax(logits[0, -1].double() / temperature, dim=-1).cpu()
+        ids.append(int(torch.multinomial(probs, 1, generator=generator)))
+    model.train(training)
+    return prime + vocab.decode(ids[len(prime):])
+
+
+def to_numpy(model: TorchGPT) -> GPT:
+    """The NumPy GPT holding a float64 copy of a torch model's weights: its caches hold
+    what the torch model computes but does not keep (``look_inside``)."""
+    twin = GPT(**model.config)
+    twin.params = {name: tensor.detach().cpu().double().numpy().copy()
+                   for name, tensor in model._named().items()}
+    return twin
+
+
+def look_inside(model: GPT, idx) -> dict[str, list[np.ndarray]]:
+    """For every block, the attention probabilities P: (B, n_head, T, T) and the MLP's
+    hidden units gelu(z): (B, T, 4C), from one forward pass over ``idx``."""
+    model.forward(idx)
+    blocks = model.cache[1]
+    return {"attention": [cache[1][4] for cache in blocks],
+            "mlp": [cache[5] for cache in blocks]}
+
+
+SHIPPED = "shakespeare_gpt.pt"
+
+
+def shipped_benchmark() -> dict:
+    """``benchmarks/gpt.py``'s figures (``--save``), shipped for chapter 10's table:
+    medians over seeds, nats per character."""
+    path = resources.files("dlbook") / "assets" / "gpt_benchmark.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load_shipped() -> tuple[TorchGPT, "charlm.Vocab", dict]:
+    """The character GPT shipped with the package (``benchmarks/shipped_gpt.py``), in
+    float64 on the CPU, with its vocabulary and the figures of its training run."""
+    with resources.as_file(resources.files("dlbook") / "assets" / SHIPPED) as file:
+        stored = torch.load(file, weights_only=True)
+    model = TorchGPT(len(stored["chars"]), **{k: v for k, v in stored["config"].items()
+                                              if k != "vocab_size"},
+                     dtype=torch.float64)
+    with torch.no_grad():
+        for name, tensor in model._named().items():
+            tensor.copy_(stored["weights"][name].double())
+    model.eval()
+    return model, charlm.Vocab(stored["chars"]), stored["result"]

@@ -1,5 +1,5 @@
 """A scaling law in miniature: character LSTMs of several sizes trained at fixed compute
-on tiny Shakespeare (chapter 12).
+on tiny Shakespeare (chapter 13).
 
 The measurement of Kaplan et al. (2020) and Hoffmann et al. (2022), shrunk to a CPU.
 A model with N parameters costs about 6 N floating-point operations per character it

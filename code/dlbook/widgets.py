@@ -427,7 +427,7 @@ def convolution_explorer(image, kernels: dict) -> widgets.Widget:
 
 
 def caption_explorer(images, steps, beam_captions, references) -> widgets.Widget:
-    """Greedy decoding of a few scenes, step by step (chapter 10): for the chosen scene,
+    """Greedy decoding of a few scenes, step by step (chapter 11): for the chosen scene,
     the three likeliest words at every step with their probabilities (the first is the
     word greedy decoding writes), beside beam search's caption and the true one.
     ``steps[i]`` is ``captioner.greedy_steps`` of ``images[i]``."""
@@ -467,5 +467,42 @@ def caption_explorer(images, steps, beam_captions, references) -> widgets.Widget
         show_figure(fig, f"Scene {scene + 1}: greedy decoding writes '{greedy}', beam "
                     f"search '{beam_captions[scene]}'; the true caption is "
                     f"'{references[scene]}'.")
+
+    return switched(controls, draw)
+
+
+def attention_explorer(text: str, attention) -> widgets.Widget:
+    """The attention of a trained GPT over ``text``, by layer and head (chapter 10):
+    row i of the map is how much character i reads each character up to it.
+    ``attention[l]`` is layer l's (n_head, T, T), ``gpt.look_inside``'s for one
+    sequence of T = len(text) characters."""
+    attention = [np.asarray(P, dtype=float) for P in attention]
+    T = len(text)
+    if not attention or any(P.ndim != 3 or P.shape[1:] != (T, T) for P in attention):
+        raise ValueError(f"attention must hold one (n_head, {T}, {T}) array per layer, "
+                         f"got {[P.shape for P in attention]}")
+    n_head = attention[0].shape[0]
+    controls = {"layer": widgets.SelectionSlider(
+                    options=[(str(l + 1), l) for l in range(len(attention))], value=0,
+                    description="layer", style=STYLE),
+                "head": widgets.SelectionSlider(
+                    options=[(str(h + 1), h) for h in range(n_head)], value=0,
+                    description="head", style=STYLE)}
+    labels = ["\\n" if c == "\n" else "_" if c == " " else c for c in text]
+
+    def draw(layer, head):
+        P = attention[layer][head]
+        fig, ax = plt.subplots(figsize=(5.0, 5.0), dpi=72)
+        ax.imshow(P, cmap="Blues", vmin=0, vmax=1)
+        ax.set_xticks(range(T), labels, fontsize=8, family="monospace")
+        ax.set_yticks(range(T), labels, fontsize=8, family="monospace")
+        ax.set_xlabel("the character read")
+        ax.set_ylabel("the character reading")
+        ax.set_title(f"layer {layer + 1}, head {head + 1}", fontsize=10)
+        fig.tight_layout()
+        back = np.abs(np.arange(T)[:, None] - P.argmax(axis=1)[:, None]).mean()
+        show_figure(fig, f"Attention map of layer {layer + 1}, head {head + 1} over "
+                    f"{T} characters: each character's strongest link lies "
+                    f"{back:.1f} characters back on average.")
 
     return switched(controls, draw)
