@@ -66,7 +66,9 @@ CHAPTER_PAGES = {
     "08_char_rnn": (1, 0, (), False),
     "09_cnn": (3, 0, ("eq-conv", "eq-output-size", "eq-conv-grad-b", "eq-conv-grad-w",
                       "eq-conv-grad-x"), False),
-    "10_applications": (2, 4, ("eq-captioner", "eq-caption-loss", "eq-captioner-dv"),
+    "10_gpt": (2, 1, ("eq-attention", "eq-variance", "eq-block", "eq-attention-backward",
+                      "eq-layernorm-backward"), False),
+    "11_applications": (2, 4, ("eq-captioner", "eq-caption-loss", "eq-captioner-dv"),
                         False),
 }
 
@@ -88,8 +90,8 @@ def test_model_chapter_shows_figures_widget_equations_and_errata(pages, chapter)
         assert soup.select(f"a[href='#equation-{label}']"), f"{label} is never referenced"
 
 
-CODE_CHAPTERS = sorted(["01_karpathy", "02_concepts", *CHAPTER_PAGES, "11_resources",
-                        "12_future"])
+CODE_CHAPTERS = sorted(["01_karpathy", "02_concepts", *CHAPTER_PAGES, "12_resources",
+                        "13_future"])
 
 
 @pytest.mark.parametrize("chapter", CODE_CHAPTERS)
@@ -122,9 +124,9 @@ def test_instructor_guide_links_every_assignment_on_colab(pages):
     repository = repository_url().removeprefix("https://github.com/")
     expected = {f"{colab}{repository}/blob/main/assignments/student/{name}/{name}.ipynb"
                 for name in sorted(p.name for p in (ROOT / "assignments" / "student").iterdir())}
-    assert len(expected) == 9 and links == expected
+    assert len(expected) == 10 and links == expected
     for chapter in ("03_neural_networks", "04_rnn", "05_vae", "06_gan", "07_project_sequences",
-                    "08_char_rnn", "09_cnn"):
+                    "08_char_rnn", "09_cnn", "10_gpt"):
         assert soup.select(f"a[href$='chapters/{chapter}.html']"), chapter
     text = soup.get_text()
     for step in ("make assignments", "tools/grading.py", "grades.csv", "bubblewrap",
@@ -138,19 +140,20 @@ def test_every_notebook_chapter_is_a_code_chapter_with_exercises():
 
 
 def test_glossary_has_both_languages_and_chapters_link_to_it(pages):
-    glossary = pages[HTML / "chapters" / "13_faq.html"]
+    glossary = pages[HTML / "chapters" / "14_faq.html"]
     terms = {dt.get_text(strip=True).rstrip("#") for dt in glossary.select("dl.glossary dt")}
     assert {"neural network", "神经网络", "GAN", "生成对抗网络"} <= terms
     for chapter in ("02_concepts", "03_neural_networks", "04_rnn", "05_vae", "06_gan",
-                    "07_project_sequences", "08_char_rnn", "09_cnn", "10_applications"):
+                    "07_project_sequences", "08_char_rnn", "09_cnn", "10_gpt",
+                    "11_applications"):
         soup = pages[HTML / "chapters" / f"{chapter}.html"]
-        assert soup.select("a[href*='13_faq.html#term-']"), f"{chapter} uses no glossary term"
+        assert soup.select("a[href*='14_faq.html#term-']"), f"{chapter} uses no glossary term"
 
 
 def test_bibliography_page_lists_every_entry_of_the_bibliography(pages):
     from bibliography import entries
 
-    page = pages[HTML / "chapters" / "14_references.html"]
+    page = pages[HTML / "chapters" / "15_references.html"]
     section = page.find(id="every-work-cited-in-this-book")
     listed = section.select("div.citation")
     assert len(listed) == len(entries())
@@ -160,7 +163,7 @@ def test_bibliography_page_lists_every_entry_of_the_bibliography(pages):
 
 @pytest.mark.parametrize("chapter", ["02_concepts", "03_neural_networks", "04_rnn", "05_vae",
                                      "06_gan", "07_project_sequences", "08_char_rnn",
-                                     "09_cnn", "10_applications"])
+                                     "09_cnn", "10_gpt", "11_applications"])
 def test_figures_equations_and_exercises_are_numbered_per_chapter(pages, chapter):
     # "Fig. 5.2" is chapter 05's second figure, not the book's 22nd (_toc.yml numbers chapters)
     soup = pages[HTML / "chapters" / f"{chapter}.html"]

@@ -8,7 +8,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_CHAPTERS = ["03_neural_networks", "04_rnn", "05_vae", "06_gan",
-                  "07_project_sequences", "08_char_rnn", "09_cnn", "10_applications"]
+                  "07_project_sequences", "08_char_rnn", "09_cnn", "10_gpt",
+                  "11_applications"]
 TIERS = ["Derive", "Implement", "Experiment", "Explain", "Project"]    # in this order
 TITLE = re.compile(r"^:::\{exercise\} (%s) · (.+) \(about (\d+) min\)$" % "|".join(TIERS))
 

@@ -12,7 +12,7 @@ from test_browser import NOTEBOOK_PAGES, PAGES, SCREENSHOTS, _open, scroll_throu
 PHONE = {"width": 375, "height": 812}
 MB = 1_000_000
 # Pages without a figure, a widget or an animation: prose, tables, lists
-TEXT_PAGES = ["chapters/01_karpathy", "chapters/11_resources", "chapters/14_references",
+TEXT_PAGES = ["chapters/01_karpathy", "chapters/12_resources", "chapters/15_references",
               "errata", "search"]
 
 
@@ -130,7 +130,8 @@ def _visible_output(page, widget):
                                            ("05_vae", "z₁"),
                                            ("08_char_rnn", "temperature"),
                                            ("09_cnn", "stride S"),
-                                           ("10_applications", "scene")])
+                                           ("10_gpt", "head"),
+                                           ("11_applications", "scene")])
 def test_precomputed_widgets_respond_in_the_static_page(browser, server, chapter, label):
     context, page, _ = _open(browser, f"{server}/chapters/{chapter}.html")
     page.evaluate("() => window.dlbookLoadWidgets()")
@@ -209,7 +210,7 @@ def test_errata_are_folded_to_a_title_that_says_what_was_wrong(browser, server):
 
 # Chinese
 
-@pytest.mark.parametrize("entry", ["chapters/02_concepts", "chapters/13_faq", "errata",
+@pytest.mark.parametrize("entry", ["chapters/02_concepts", "chapters/14_faq", "errata",
                                    "zh/chapters/04_rnn", "zh/intro"])
 def test_chinese_is_drawn_by_the_books_own_font(browser, server, entry):
     """This machine has no CJK font: without the book's, Chinese would be boxes. (Each

@@ -220,8 +220,8 @@ def stats() -> str:
 
 
 def glossary_terms() -> list[str]:
-    """The Chinese terms of the glossary (chapter 13), the book's one list of terms."""
-    text = (ROOT / "chapters" / "13_faq.md").read_text(encoding="utf-8")
+    """The Chinese terms of the glossary (chapter 14), the book's one list of terms."""
+    text = (ROOT / "chapters" / "14_faq.md").read_text(encoding="utf-8")
     block = text.split("```{glossary}", 1)[1].split("```", 1)[0]
     return [line.strip() for line in block.splitlines()
             if line and not line[0].isspace() and re.search(r"[\u4e00-\u9fff]", line)]
