@@ -97,6 +97,10 @@ def bigram_log_probs(ids, V, alpha=1.0):
 # visible test, which has stride 1.
 STRIDE_ONE_CONV_BACKWARD = mistake("a09_conv", "conv_backward", ("stride * p", "p"),
                                    ("stride * q", "q"))
+# a10: the mask argument ignored, the causal mask hard-coded: right for the visible test,
+# which is causal.
+CAUSAL_ONLY_ATTENTION = mistake("a10_attention", "attention_forward",
+                                ("np.where(mask,", "np.where(np.tril(np.ones(mask.shape, bool)),"))
 PARTIAL = {
     "a03_backprop": ({"linear_backward": "solution", "activation_backward": "solution"},
                      {"test_loss_and_gradients_example", "test_loss_and_gradients_hidden",
@@ -132,6 +136,10 @@ PARTIAL = {
                   "input_gradient": "solution"},
                  {"test_conv_backward_hidden", "test_receptive_field_example",
                   "test_receptive_field_hidden"}),
+    "a10_attention": ({"softmax_backward": "solution", "attention_forward": CAUSAL_ONLY_ATTENTION,
+                       "attention_backward": "solution"},
+                      {"test_attention_forward_hidden", "test_self_attention_example",
+                       "test_self_attention_hidden"}),
 }
 # Two broken a03 submissions: a syntax error in the last answer, and an answer that never
 # returns. Each loses exactly the 2 points of the question it breaks.
@@ -176,9 +184,10 @@ def graded():
         shutil.rmtree(course, ignore_errors=True)
 
 
-def test_there_are_nine_assignments():
+def test_there_are_ten_assignments():
     assert NAMES == ["a03_backprop", "a04_bptt", "a04_lstm", "a05_vae", "a06_gan",
-                     "a07_evaluation", "a08_charlm", "a08_sampling", "a09_conv"]
+                     "a07_evaluation", "a08_charlm", "a08_sampling", "a09_conv",
+                     "a10_attention"]
 
 
 def code_answers(nb):

@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from test_assignments import (
+    CAUSAL_ONLY_ATTENTION,
     CHAPTER_D_STAR,
     FANCY_INDEX_COUNTS,
     FIXED_TARGET_LOSSES,
@@ -420,6 +421,29 @@ def min_p(logits, p_min):
     "a09_conv:flipped/test_avg_pool_backward_hidden": ("avg_pool_backward", mistake(
         "a09_conv", "avg_pool_backward", ("dx[window] +=", "dx[window] ="),
         variant="flipped")),
+    # a10: one sum over the whole array where each row is its own softmax (the visible test
+    # has one row); the mask argument ignored for a hard-coded causal one; the 1/sqrt(d)
+    # left out of dk; the heads split by reshaping (T, C) straight into (h, T, d), which
+    # finite differences of the student's own forward pass cannot see; the window one
+    # position too long
+    "a10_attention/test_softmax_backward_hidden": ("softmax_backward", mistake(
+        "a10_attention", "softmax_backward",
+        ("(P * dP).sum(axis=-1, keepdims=True)", "(P * dP).sum()"))),
+    "a10_attention/test_attention_forward_hidden": ("attention_forward",
+                                                    CAUSAL_ONLY_ATTENTION),
+    "a10_attention/test_attention_backward_hidden": ("attention_backward", mistake(
+        "a10_attention", "attention_backward",
+        ("dk = np.swapaxes(dS, -1, -2) @ q / np.sqrt(d)", "dk = np.swapaxes(dS, -1, -2) @ q"))),
+    "a10_attention:causal/test_self_attention_hidden": ("self_attention", mistake(
+        "a10_attention", "self_attention",
+        ("(x @ W.T).reshape(T, n_head, d).transpose(1, 0, 2)", "(x @ W.T).reshape(n_head, T, d)"),
+        ("O.transpose(1, 0, 2).reshape(T, C)", "O.reshape(T, C)"),
+        ("(dy @ W_proj).reshape(T, n_head, d).transpose(1, 0, 2)",
+         "(dy @ W_proj).reshape(n_head, T, d)"),
+        ("g.transpose(1, 0, 2).reshape(T, C)", "g.reshape(T, C)"), variant="causal")),
+    "a10_attention:window/test_self_attention_hidden": ("self_attention", mistake(
+        "a10_attention", "self_attention", ("(back < window)", "(back <= window)"),
+        variant="window")),
 }
 
 
