@@ -148,8 +148,7 @@ def run_nanogpt(path: str, train_ids, val_ids, vocab_size: int, seed: int) -> di
 
     trained = timeit.timeit(train, number=1)
     model.eval()
-    starts = np.random.default_rng(WINDOWS["seed"]).integers(
-        0, len(val_ids) - WINDOWS["seq_len"] - 1, WINDOWS["windows"])
+    starts = window_starts(val_ids, WINDOWS["seq_len"])
     with torch.no_grad():
         losses = [model(*(torch.from_numpy(a) for a in gpt._windows(
             val_ids, starts[k:k + 200], WINDOWS["seq_len"])))[1].item()
