@@ -637,6 +637,10 @@ def test_a_written_answer_is_marked_in_formgrader(course, browser):
         context = browser.new_context(extra_http_headers={"Authorization": f"token {token}"})
         page = context.new_page()
         page.goto(f"{url}/formgrader/submissions/{submission}/")
+        # formgrader fetches the grades after the page loads and then writes them into the
+        # inputs: a score typed before that is overwritten and never saved
+        page.wait_for_function("() => window.formgrader && formgrader.grades"
+                               " && formgrader.grades.loaded", timeout=60_000)
         score = page.locator("input.score#confident_mistakes")
         score.fill("1")
         score.press("Tab")                          # leaving the field saves it
