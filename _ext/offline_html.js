@@ -103,35 +103,6 @@
           handle.setAttribute("aria-valuetext", text);
         }
       });
-      // Widgets that redraw with Python (dlbook.widgets.needs_kernel) cannot respond in
-      // the static book: disable their controls and say so beside them, with the page's
-      // Colab launch link.
-      // (the manager draws a widget's parts one after another: disable what is there each
-      // time, and add the note once)
-      document.querySelectorAll(".dlbook-needs-kernel").forEach(function (widget) {
-        widget.querySelectorAll("input:enabled, select:enabled, button:enabled, textarea:enabled")
-          .forEach(function (control) { control.disabled = true; });
-        widget.querySelectorAll(".noUi-target:not([disabled])").forEach(function (slider) {
-          slider.setAttribute("disabled", "");
-        });
-        widget.querySelectorAll(".noUi-handle:not([aria-disabled])").forEach(function (handle) {
-          handle.setAttribute("aria-disabled", "true");
-          handle.setAttribute("tabindex", "-1");
-        });
-      });
-      document.querySelectorAll(".dlbook-needs-kernel:not([data-static])").forEach(
-        function (widget) {
-          widget.setAttribute("data-static", "");
-          var colab = document.querySelector("a[href*='colab.research.google.com']");
-          var note = document.createElement("p");
-          note.className = "dlbook-static-note";
-          note.setAttribute("role", "note");
-          note.innerHTML = "<strong>Static page:</strong> these controls run Python to " +
-            "retrain or redraw, so they are disabled here and the figure shows their " +
-            "first setting. " + (colab ? "<a href='" + colab.href + "'>Open this chapter " +
-            "on Colab</a> or run it locally to use them." : "Run the notebook to use them.");
-          widget.parentNode.insertBefore(note, widget);
-        });
       document.querySelectorAll(".search-button__button, .theme-switch-button")
         .forEach(function (button) {
           var visible = button.innerText.trim();

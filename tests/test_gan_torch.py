@@ -251,3 +251,22 @@ def test_shipped_generators_are_the_ones_the_chapter_describes():
     assert gaussian["high_quality"] < mixture["high_quality"] - 0.05    # the trails
     grid = gan_torch.mode_metrics(runs["grid"].sample(2500), "grid")
     assert grid["modes"] == 25 and grid["high_quality"] > 0.95
+
+
+def test_shipped_trainer_runs_are_what_the_recipe_trains():
+    runs = gan_torch.trainer_runs()
+    assert len(runs) == 3 * 3 * 2 * 2
+    for run in runs.values():
+        assert run["samples"].shape == (2500, 2)
+        assert run["losses"].shape == (gan_torch.TRAINER_STEPS, 2)
+        # the metrics were taken on the float32 samples, stored as float16
+        again = ring_metrics(run["samples"])
+        assert abs(again["high_quality"] - run["high_quality"]) < 0.02
+        assert abs(again["modes"] - run["modes"]) <= 1
+    # the first setting trained again: the early losses are the stored ones (later steps
+    # drift apart from one CPU to another, as any long float32 run does)
+    setting = (1e-3, 1e-3, 1, "gaussian")
+    config = GANConfig(steps=gan_torch.TRAINER_STEPS, **dict(zip(gan_torch.TRAINER_OPTIONS,
+                                                                 setting)))
+    losses = gan_torch.train_gan(config, seed=0).losses
+    np.testing.assert_allclose(losses[:100], runs[setting]["losses"][:100], rtol=1e-3)

@@ -1,5 +1,6 @@
 """dlbook.widgets: which widgets respond in the static book, and how."""
 import itertools
+from pathlib import Path
 
 import ipywidgets
 import pytest
@@ -56,12 +57,99 @@ def test_precomputed_refuses_a_continuous_control():
         widgets.precomputed({"x": ipywidgets.FloatSlider()}, lambda x: None)
 
 
-def test_widgets_that_need_python_are_marked_and_the_others_are_not():
-    marked = widgets.neuron_explorer()
-    assert "dlbook-needs-kernel" in marked._dom_classes
+def test_every_widget_responds_without_a_kernel():
+    # no widget redraws through the kernel (interactive_output), which the static book
+    # has not got
+    source = Path(widgets.__file__).read_text()
+    assert "interactive_output" not in source and "dlbook-needs-kernel" not in source
     sampler = widgets.temperature_sampler(lambda prime, n, temperature, seed: "text")
-    assert "dlbook-needs-kernel" not in sampler._dom_classes
     assert isinstance(sampler.children[1], ipywidgets.Stack)
+
+
+def test_neuron_explorer_draws_the_neuron_in_the_browser(browser, tmp_path):
+    # the page itself computes a = f(w.x + b): read its pixels back and compare them
+    # with viridis at NumPy's outputs on the same grid
+    import matplotlib
+    import numpy as np
+
+    from dlbook.activations import neuron
+
+    explorer = widgets.neuron_explorer(w1=2.0, w2=1.0, b=-1.0, activation="tanh")
+    page_file = tmp_path / "neuron.html"
+    page_file.write_text('<!doctype html><html lang="en"><body style="margin:0">'
+                         f"{explorer.data}</body></html>", encoding="utf-8")
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(page_file.as_uri())
+    grid = np.linspace(-3, 3, 121)
+
+    def pixels_match(w, b, activation):
+        a = neuron(np.stack(np.meshgrid(grid, grid), -1).reshape(-1, 2), np.array(w), b,
+                   activation).reshape(121, 121)               # row i: x2 = grid[i]
+        t = (a - a.min()) / (a.max() - a.min())
+        expected = (np.asarray(matplotlib.colormaps["viridis"](t))[..., :3] * 255)
+        # the plot square starts at (44, 28) and is 240 px wide: sample cell centres
+        # away from the white line z = 0 and the arrow from 0 to w drawn over them
+        w, checked = np.array(w), 0
+        for i, j in itertools.product(range(4, 121, 14), repeat=2):
+            x12 = np.array([grid[j], grid[i]])
+            along = np.clip(x12 @ w / (w @ w), 0, 1)
+            if min(abs(x12 @ w + b) / np.linalg.norm(w),
+                   np.linalg.norm(x12 - along * w)) < 0.3:
+                continue
+            x, y = 44 + (j + 0.5) * 240 / 121, 28 + (120 - i + 0.5) * 240 / 121
+            got = page.evaluate(f"""() => Array.from(document.querySelector('canvas')
+                .getContext('2d').getImageData({x:.0f}, {y:.0f}, 1, 1).data)""")[:3]
+            assert np.abs(np.array(got) - expected[i, j]).max() <= 3, (i, j, got)
+            checked += 1
+        assert checked >= 40
+
+    pixels_match([2.0, 1.0], -1.0, "tanh")
+    page.locator("input[name=w1]").fill("-1.5")      # fires "input", as a drag does
+    page.locator("select[name=activation]").select_option("sigmoid")
+    pixels_match([-1.5, 1.0], -1.0, "sigmoid")
+    assert page.locator("input[name=w1] + output").inner_text() == "-1.5"
+    assert "sigmoid, w1 = -1.5, w2 = 1.0, b = -1.0" in \
+        page.locator("canvas").get_attribute("aria-label")
+    assert errors == []
+    page.close()
+
+
+def test_neuron_explorer_refuses_what_it_cannot_show():
+    with pytest.raises(ValueError, match="activation"):
+        widgets.neuron_explorer(activation="softplus")
+    with pytest.raises(ValueError, match=r"w2 must lie in \[-3, 3\]"):
+        widgets.neuron_explorer(w2=4.0)
+
+
+def test_mlp_playground_trains_every_setting_once(monkeypatch):
+    from dlbook import data
+
+    shown = []
+    monkeypatch.setattr(widgets, "show_figure",
+                        lambda fig, alt: (widgets.plt.close(fig), shown.append(alt)))
+    X, y = data.make_moons(60, seed=0)
+    playground = widgets.mlp_playground(X, y, X, y, epochs=2)
+    assert len(shown) == 3 * 3 * 4 == len(set(shown))
+    assert sum("layers of 16 and 16 relu units trained at learning rate 6" in alt
+               for alt in shown) == 1
+    controls = playground.children[0].children
+    assert [c.value for c in controls] == ["tanh", (8,), 0.1]
+    assert isinstance(playground.children[1], ipywidgets.Stack)
+
+
+def test_gan_ring_trainer_shows_every_shipped_run(monkeypatch):
+    from dlbook.gan_torch import TRAINER_OPTIONS
+
+    shown = []
+    monkeypatch.setattr(widgets, "show_figure",
+                        lambda fig, alt: (widgets.plt.close(fig), shown.append(alt)))
+    trainer = widgets.gan_ring_trainer()
+    assert len(shown) == len(list(itertools.product(*TRAINER_OPTIONS.values())))
+    assert len(set(shown)) == len(shown)
+    first = [c.value for row in trainer.children[:2] for c in row.children]
+    assert first == [1e-3, 1e-3, 1, "gaussian"]
 
 
 def test_latent_explorer_decodes_every_grid_point_once_and_shows_the_chosen_one(monkeypatch):

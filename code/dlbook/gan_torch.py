@@ -22,6 +22,7 @@ is the nearest centre of at least one high-quality sample.
 """
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
@@ -482,3 +483,32 @@ def benchmark_figures() -> dict:
     seconds); ``"own_data"`` holds the runs through ``train_gan(data=array)``."""
     path = resources.files("dlbook") / "assets" / "gan_modes.json"
     return json.loads(path.read_text())
+
+
+# Chapter 06's trainer widget: the recipe for a short run at each of these settings,
+# trained once by benchmarks/gan_trainer_runs.py and shipped, so that the widget
+# responds without training (1,000 steps take 7-20 s each on two cores)
+TRAINER_STEPS = 1000
+TRAINER_OPTIONS = {"lr_g": (2e-4, 1e-3, 5e-3), "lr_d": (2e-4, 1e-3, 5e-3),
+                   "d_steps": (1, 3), "latent": LATENTS}
+
+
+def trainer_runs() -> dict[tuple, dict]:
+    """The shipped runs of the trainer widget, keyed by (lr_g, lr_d, d_steps, latent):
+    each holds 2,500 ``samples``, the ``losses`` (L_D, L_G) per generator step, its
+    ``modes`` and ``high_quality`` share (``ring_metrics`` of the samples) and
+    ``seconds``."""
+    path = resources.files("dlbook") / "assets" / "gan_trainer_runs.npz"
+    with resources.as_file(path) as file, np.load(file) as stored:
+        settings = list(itertools.product(*TRAINER_OPTIONS.values()))
+        if [json.loads(s) for s in stored["settings"]] != [
+                dict(zip(TRAINER_OPTIONS, s)) for s in settings]:
+            raise RuntimeError(f"{path.name} holds other settings than "
+                               "TRAINER_OPTIONS: run benchmarks/gan_trainer_runs.py "
+                               "again")
+        return {setting: {"samples": stored["samples"][i].astype(np.float64),
+                          "losses": stored["losses"][i].astype(np.float64),
+                          "modes": int(stored["modes"][i]),
+                          "high_quality": float(stored["high_quality"][i]),
+                          "seconds": float(stored["seconds"][i])}
+                for i, setting in enumerate(settings)}

@@ -9,7 +9,7 @@ import html
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .activations import ACTIVATIONS, neuron
+from .activations import ACTIVATIONS
 from .concepts import CONCEPT_EDGES, CONCEPT_NODES
 
 
@@ -67,24 +67,6 @@ def plot_activations(names=("sigmoid", "tanh", "relu"), ax=None):
     ax.set(xlabel="pre-activation z", ylabel="activation f(z)")
     ax.legend()
     return ax
-
-
-def plot_neuron(w, b: float, activation: str = "sigmoid", ax=None, lim: float = 3.0):
-    """Colour the input plane by a neuron's output; the line z = 0 is drawn dashed."""
-    ax = _axes(ax, figsize=(4.2, 3.6))
-    g = np.linspace(-lim, lim, 121)
-    X1, X2 = np.meshgrid(g, g)
-    points = np.stack([X1.ravel(), X2.ravel()], axis=1)
-    A = neuron(points, w, b, activation).reshape(X1.shape)
-    image = ax.imshow(A, origin="lower", extent=(-lim, lim, -lim, lim), cmap="viridis",
-                      aspect="equal")
-    plt.colorbar(image, ax=ax, label="output a")
-    if np.linalg.norm(w) > 0:
-        ax.contour(X1, X2, X1 * w[0] + X2 * w[1] + b, levels=[0.0], colors="white",
-                   linestyles="--")
-        ax.arrow(0, 0, w[0], w[1], color="white", width=0.04, length_includes_head=True)
-    ax.set(xlabel="$x_1$", ylabel="$x_2$", title=f"{activation}(w·x + b)")
-    return image
 
 
 def image_grid(images, n_cols: int, shape=(8, 8), ax=None, cmap="gray_r"):

@@ -2,23 +2,21 @@
 of the package imports headless (in tests, scripts and on machines without Jupyter).
 
 Each function returns a widget; the notebook displays it, and the book shows it from the
-widget state saved when the notebook was executed. The static book has no kernel, so a
-widget responds there only if it needs no Python to respond:
+widget state saved when the notebook was executed. The static book has no kernel, so
+every widget here responds without Python:
 
-- ``gan_explorer``, ``gradient_flow_explorer``, ``latent_explorer``,
-  ``temperature_sampler``, ``convolution_explorer`` and ``caption_explorer`` take a
-  small set of values, draw every output when they are built, and switch between them
-  in the browser (``precomputed``);
-- the others retrain or redraw for any setting; ``needs_kernel`` marks them, and the
-  book's page script disables their controls and says so beside them, with a link to the
-  notebook on Colab.
+- most take a small set of values, draw every output when they are built (or from runs
+  shipped with the package), and switch between them in the browser (``precomputed``);
+  on ipywidgets 7 (Colab) the kernel switches them instead;
+- ``neuron_explorer`` is not an ipywidget: the browser draws it from three numbers.
 """
 from __future__ import annotations
 
 import base64
 import html
 import io
-import time
+import itertools
+from importlib import resources
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -26,6 +24,7 @@ import numpy as np
 from IPython.display import HTML, display
 
 from . import mlp
+from ._checks import check_choice
 from .activations import ACTIVATIONS
 from .conv import conv2d_forward
 from .gan import gaussian_pdf, jensen_shannon, optimal_discriminator, value_function
@@ -33,11 +32,11 @@ from .plotting import (
     plot_decision_boundary,
     plot_gan_densities,
     plot_gradient_flow,
-    plot_neuron,
     probability_grid,
 )
 
 STYLE = {"description_width": "initial"}   # labels as wide as their text
+_neuron_ids = itertools.count()      # one page may hold several neuron explorers
 MAX_STEPS = 9                               # the captioner's longest caption and <end>
 
 
@@ -52,13 +51,6 @@ def show_figure(fig, alt: str) -> None:
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     display(HTML(f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'))
-
-
-def needs_kernel(widget: widgets.DOMWidget) -> widgets.DOMWidget:
-    """Mark a widget that redraws with Python: in the static book (no kernel) the page
-    script (_ext/offline_html.js) disables its controls and explains why beside it."""
-    widget.add_class("dlbook-needs-kernel")
-    return widget
 
 
 def precomputed(controls: dict[str, widgets.Widget], draw) -> widgets.Widget:
@@ -121,27 +113,45 @@ def switched(controls: dict[str, widgets.Widget], draw) -> widgets.Widget:
 
 
 def neuron_explorer(w1: float = 1.0, w2: float = -0.5, b: float = 0.0,
-                    activation: str = "sigmoid") -> widgets.Widget:
-    """Sliders for a neuron's two weights and bias, and a menu for its activation."""
-    def slider(value, label):
-        return widgets.FloatSlider(value=value, min=-3, max=3, step=0.1,
-                                   description=label, style=STYLE)
+                    activation: str = "sigmoid") -> HTML:
+    """Sliders for a neuron's two weights and bias, and a menu for its activation.
 
-    controls = {
-        "w1": slider(w1, "w₁"), "w2": slider(w2, "w₂"), "b": slider(b, "bias b"),
-        "activation": widgets.Dropdown(options=list(ACTIVATIONS), value=activation,
-                                       description="activation", style=STYLE),
-    }
+    Not an ipywidget: the neuron is three numbers, so the browser draws it
+    (assets/neuron_explorer.js) and it responds in the static book as in a kernel, on
+    any ipywidgets or none. The labels follow the page's language.
+    """
+    check_choice("activation", activation, ACTIVATIONS)
+    for name, value in (("w1", w1), ("w2", w2), ("b", b)):
+        if not -3 <= value <= 3:
+            raise ValueError(f"{name} must lie in [-3, 3], got {value}")
+    element = f"dlbook-neuron-{next(_neuron_ids)}"
 
-    def draw(w1, w2, b, activation):
-        fig, ax = plt.subplots(figsize=(4.6, 3.6))
-        plot_neuron(np.array([w1, w2]), b, activation, ax=ax)
-        show_figure(fig, f"Output of a {activation} neuron with weights w1 = {w1:.1f}, "
-                    f"w2 = {w2:.1f} and bias {b:.1f}, as a colour map over the input "
-                    "plane.")
+    def label(english, chinese):         # the page script shows the page's language
+        return (f'<span class="dlbook-en">{english}</span><span class="dlbook-zh" '
+                f'lang="zh-Hans" hidden>{chinese}</span>')
 
-    out = widgets.interactive_output(draw, controls)
-    return needs_kernel(widgets.HBox([widgets.VBox(list(controls.values())), out]))
+    def slider(name, english, chinese, value):
+        return (f'<label style="display:block;margin:4px 0">{label(english, chinese)} '
+                f'<input type="range" name="{name}" min="-3" max="3" step="0.1" '
+                f'value="{value:.1f}" style="vertical-align:middle"> '
+                f"<output>{value:.1f}</output></label>")
+
+    options = "".join(f'<option{" selected" if name == activation else ""}>{name}'
+                      "</option>" for name in ACTIVATIONS)
+    viridis = plt.get_cmap("viridis")
+    table = "".join(f"{red:02x}{green:02x}{blue:02x}" for red, green, blue in
+                    (np.round(viridis(np.arange(256))[:, :3] * 255)).astype(int))
+    script = (resources.files("dlbook.assets") / "neuron_explorer.js").read_text()
+    return HTML(
+        f'<div id="{element}" class="dlbook-neuron" style="display:flex;'
+        'flex-wrap:wrap;gap:8px 16px;align-items:center;font:14px sans-serif">'
+        f'<div>{slider("w1", "w₁", "w₁", w1)}{slider("w2", "w₂", "w₂", w2)}'
+        f'{slider("b", "bias b", "偏置 b", b)}'
+        f'<label style="display:block;margin:4px 0">{label("activation", "激活函数")} '
+        f'<select name="activation">{options}</select></label></div>'
+        '<canvas width="350" height="310" role="img" '
+        'style="max-width:100%;height:auto"></canvas></div>'
+        f'<script>{script}(document.getElementById("{element}"), "{table}");</script>')
 
 
 def gan_explorer(data_mean: float = 2.0, data_std: float = 0.5) -> widgets.Widget:
@@ -177,48 +187,44 @@ def gan_explorer(data_mean: float = 2.0, data_std: float = 0.5) -> widgets.Widge
 
 def mlp_playground(X, y, X_test, y_test, epochs: int = 60, batch_size: int = 32,
                    seed: int = 0) -> widgets.Widget:
-    """Retrain a small NumPy MLP whenever a control changes; redraw boundary and loss.
+    """A small NumPy MLP trained at every setting of the controls when the widget is
+    built, its boundary and loss curve switched in the browser (``precomputed``).
 
-    Sliders act on release, so each change costs one training run (well under 2 s on
-    a 2-core CPU for the default 400 points; see benchmarks/mlp.py).
+    3 activations x 3 widths x 4 learning rates = 36 trainings of ``epochs`` epochs:
+    about 10 s for 400 points on a 2-core CPU.
     """
     controls = {
         "activation": widgets.Dropdown(options=["tanh", "relu", "sigmoid"],
                                        value="tanh", description="activation",
                                        style=STYLE),
-        "width": widgets.SelectionSlider(options=[2, 4, 8, 16, 32], value=8,
-                                         description="units per layer", style=STYLE,
-                                         continuous_update=False),
-        "depth": widgets.IntSlider(value=1, min=1, max=4, description="hidden layers",
-                                   style=STYLE, continuous_update=False),
-        "lr": widgets.FloatLogSlider(value=0.1, base=10, min=-3, max=1.0, step=0.25,
-                                     description="learning rate", style=STYLE,
-                                     continuous_update=False),
+        "hidden": widgets.SelectionSlider(options=[("2", (2,)), ("8", (8,)),
+                                                   ("16, 16", (16, 16))],
+                                          value=(8,), description="hidden units",
+                                          style=STYLE),
+        "lr": widgets.SelectionSlider(options=[0.01, 0.1, 1.0, 6.0], value=0.1,
+                                      description="learning rate", style=STYLE),
     }
 
-    def draw(activation, width, depth, lr):
-        model = mlp.MLP([2] + [width] * depth + [2], activation, seed=seed)
-        start = time.perf_counter()
-        losses = mlp.train(model, X, y, lr=lr, epochs=epochs, batch_size=batch_size,
-                           seed=seed)
-        seconds = time.perf_counter() - start
-        accuracy = mlp.accuracy(model, X_test, y_test)
-        fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(8.4, 3.3))
-        grid = probability_grid(lambda P: model.predict_proba(P)[:, 1])
+    def draw(activation, hidden, lr):
+        model = mlp.MLP([2, *hidden, 2], activation, seed=seed)
+        with np.errstate(all="ignore"):         # the largest rate may diverge
+            losses = mlp.train(model, X, y, lr=lr, epochs=epochs, batch_size=batch_size,
+                               seed=seed)
+            accuracy = mlp.accuracy(model, X_test, y_test)
+            grid = probability_grid(lambda P: model.predict_proba(P)[:, 1])
+        fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(8.4, 3.3), dpi=72)
         plot_decision_boundary(grid, X, y, ax=ax0)
         ax0.set_title(f"test accuracy {accuracy:.1%}", fontsize=10)
         ax1.plot(range(1, epochs + 1), losses)
         ax1.set(xlabel="epoch", ylabel="training loss", yscale="log",
-                title=f"trained in {seconds:.2f} s")
+                title=f"final loss {losses[-1]:.3g}")
         fig.tight_layout()
-        show_figure(fig, f"Decision boundary of a network with {depth} hidden layer(s) "
-                    f"of {width} {activation} units trained at learning rate {lr:.3g} "
-                    f"(test accuracy {accuracy:.1%}), and its training loss per "
-                    "epoch.")
+        layers = " and ".join(str(width) for width in hidden)
+        show_figure(fig, f"Decision boundary of a network with hidden layers of "
+                    f"{layers} {activation} units trained at learning rate {lr:g} "
+                    f"(test accuracy {accuracy:.1%}), and its training loss per epoch.")
 
-    out = widgets.interactive_output(draw, controls)
-    return needs_kernel(widgets.VBox([widgets.HBox(list(controls.values())[:2]),
-                                      widgets.HBox(list(controls.values())[2:]), out]))
+    return switched(controls, draw)
 
 
 def gradient_flow_explorer(hidden_size: int = 64, steps: int = 60,
@@ -328,56 +334,49 @@ def temperature_sampler(sample, prime: str = "ROMEO:", length: int = 300
     return switched(controls, draw)
 
 
-def gan_ring_trainer(steps: int = 1000, batch_size: int = 256,
-                     seed: int = 0) -> widgets.Widget:
-    """Train a GAN on the 8-Gaussian ring (the recipe's players, packing and decay, but
-    a short run) with your choice of learning rates, updates per player and latent;
-    see the samples, the metrics and both losses."""
-    from .gan_torch import GANConfig, ring_metrics, train_gan
+def gan_ring_trainer() -> widgets.Widget:
+    """A GAN on the 8-Gaussian ring (the recipe's players, packing and decay, but a
+    short run) at your choice of learning rates, updates per player and latent space:
+    its samples, metrics and both losses.
+
+    The 36 runs are shipped (``gan_torch.trainer_runs``, trained by
+    benchmarks/gan_trainer_runs.py), so the controls switch between them in the browser.
+    """
+    from .gan_torch import TRAINER_OPTIONS, TRAINER_STEPS, trainer_runs
     from .plotting import plot_ring_samples
 
-    rates = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3]
-    controls = {
-        "lr_g": widgets.SelectionSlider(options=rates, value=1e-3,
-                                        description="lr of G", style=STYLE,
-                                        continuous_update=False),
-        "lr_d": widgets.SelectionSlider(options=rates, value=1e-3,
-                                        description="lr of D", style=STYLE,
-                                        continuous_update=False),
-        "d_steps": widgets.IntSlider(value=1, min=1, max=5,
-                                     description="D steps per G step", style=STYLE,
-                                     continuous_update=False),
-        "latent": widgets.Dropdown(options=["gaussian", "mixture"], value="gaussian",
-                                   description="latent", style=STYLE),
-    }
+    runs = trainer_runs()
+    labels = {"lr_g": "lr of G", "lr_d": "lr of D", "d_steps": "D steps per G step",
+              "latent": "latent"}
+    first = {"lr_g": 1e-3, "lr_d": 1e-3, "d_steps": 1, "latent": "gaussian"}
+    kinds = {"latent": widgets.Dropdown}                 # the others are sliders
+    controls = {name: kinds.get(name, widgets.SelectionSlider)(
+                    options=options, value=first[name], description=labels[name],
+                    style=STYLE)
+                for name, options in TRAINER_OPTIONS.items()}
 
     def draw(lr_g, lr_d, d_steps, latent):
-        config = GANConfig(steps=steps, batch_size=batch_size, lr_g=lr_g, lr_d=lr_d,
-                           d_steps=d_steps, latent=latent)
-        start = time.perf_counter()
-        run = train_gan(config, seed=seed)
-        seconds = time.perf_counter() - start
-        m = ring_metrics(run.sample(2500))
-        fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(7.6, 3.4),
+        run = runs[(lr_g, lr_d, d_steps, latent)]
+        fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(7.6, 3.4), dpi=72,
                                        gridspec_kw={"width_ratios": [1, 1.3]})
-        quality = f"{m['modes']}/8 modes, {m['high_quality']:.0%} high quality"
-        plot_ring_samples(run.sample(1000), ax=ax0, title=quality)
-        ax1.plot(run.losses[:, 0], lw=0.6, label="$L_D$")
-        ax1.plot(run.losses[:, 1], lw=0.6, label="$L_G$")
+        quality = f"{run['modes']}/8 modes, {run['high_quality']:.0%} high quality"
+        plot_ring_samples(run["samples"][:1000], ax=ax0, title=quality)
+        ax1.plot(run["losses"][:, 0], lw=0.6, label="$L_D$")
+        ax1.plot(run["losses"][:, 1], lw=0.6, label="$L_G$")
         ax1.axhline(np.log(4), color="gray", ls=":", lw=1, label="log 4")
         ax1.set(xlabel="generator step", ylabel="loss (nats)",
-                title=f"{steps} steps in {seconds:.1f} s")
+                title=f"{TRAINER_STEPS} steps in {run['seconds']:.1f} s")
         ax1.legend(fontsize=8)
         fig.tight_layout()
         show_figure(fig, f"Samples of a GAN on the ring of eight Gaussians after "
-                    f"{steps} steps ({latent} latent, learning rates {lr_g:g} and "
-                    f"{lr_d:g}, {d_steps} discriminator step(s) per generator step): "
-                    f"{m['modes']} of 8 modes, {m['high_quality']:.0%} high quality; "
-                    "and both losses.")
+                    f"{TRAINER_STEPS} steps ({latent} latent, learning rates {lr_g:g} "
+                    f"and {lr_d:g}, {d_steps} discriminator step(s) per generator "
+                    f"step): {run['modes']} of 8 modes, {run['high_quality']:.0%} high "
+                    "quality; and both losses.")
 
-    out = widgets.interactive_output(draw, controls)
-    return needs_kernel(widgets.VBox([widgets.HBox(list(controls.values())[:2]),
-                                      widgets.HBox(list(controls.values())[2:]), out]))
+    return widgets.VBox([widgets.HBox(list(controls.values())[:2]),
+                         widgets.HBox(list(controls.values())[2:]),
+                         precomputed(controls, draw)])
 
 
 def convolution_explorer(image, kernels: dict) -> widgets.Widget:
