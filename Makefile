@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install browser sandbox vendor html book pdf assignments publish lint test unit lab execute benchmark clean
+.PHONY: help install colab-env browser sandbox vendor html book pdf assignments publish lint test unit lab execute benchmark clean
 
 help:
 	@echo "make book       create .venv, install everything, build the HTML book into _build/html"
@@ -39,6 +39,11 @@ $(STAMP): requirements.txt code/pyproject.toml
 # in web/package.json and fetched from the npm registry at build time.
 vendor: $(STAMP)
 	$(BIN)/python -m tools.vendor
+
+# A second environment with Colab's versions of what the book imports (tools/colab.py),
+# in which tests/test_colab.py drives every widget and runs every notebook's setup cells.
+colab-env: $(STAMP)
+	$(BIN)/python -m tools.colab env
 
 # bubblewrap, the sandbox in which tools/grading.py runs each student's notebook.
 sandbox:
@@ -88,7 +93,7 @@ lint: $(STAMP)
 # another numerical configuration (other BLAS kernels, no AVX). Each pass runs two test
 # files at a time with one thread each (tools/portability.py). Plain `pytest` runs the
 # first pass serially.
-test: $(STAMP) browser sandbox lint
+test: $(STAMP) colab-env browser sandbox lint
 	$(BIN)/python -m tools.portability run --config native
 	$(BIN)/python -m tools.portability run --config other chapters $(wildcard assignments/source)
 
