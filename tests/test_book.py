@@ -21,6 +21,14 @@ def test_every_toc_entry_has_its_page(pages):
         assert pages[page].find("h1"), f"{page} has no title"
 
 
+def test_every_page_has_the_books_icon(pages):
+    # browsers ask every page's site for an icon: without one each visit logs a 404
+    for path, soup in pages.items():
+        icon = soup.find("link", rel="icon")
+        assert icon, f"{path.relative_to(HTML)} names no icon"
+        assert (path.parent / icon["href"]).resolve().name == "favicon.svg"
+
+
 def test_no_broken_internal_links(pages):
     broken = []
     for path, soup in pages.items():
