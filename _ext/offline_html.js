@@ -62,6 +62,38 @@
       };
     }
 
+    // The language switch keeps the reader's place: the anchor the reader followed while
+    // it is still in view, else the section at the top of the screen (ids are the same in
+    // both editions: Sphinx gives them before it translates), and a search page's query.
+    document.querySelectorAll("a.btn-language-switch").forEach(function (link) {
+      link.addEventListener("click", function () {
+        var target = new URL(link.getAttribute("href"), location);
+        var anchored = location.hash &&
+          document.getElementById(decodeURIComponent(location.hash.slice(1)));
+        var here = null;
+        document.querySelectorAll("article section[id]:has(> :is(h1, h2, h3, h4, h5, h6))")
+          .forEach(function (section, i) {
+            if (i > 0 && section.getBoundingClientRect().top <= 100) here = section;
+          });
+        target.search = location.search;
+        if (anchored && Math.abs(anchored.getBoundingClientRect().top) < 150) {
+          target.hash = location.hash;
+        } else {
+          target.hash = here ? here.id : "";
+        }
+        link.href = target.href;
+      });
+    });
+    // Phone drawers (the theme's <dialog>s for the navigation and the page's contents)
+    // close when the reader taps a link in them, so that the page shows where it led.
+    document.querySelectorAll("dialog.bd-sidebar-primary, dialog.bd-sidebar-secondary, " +
+                              "#pst-primary-sidebar-modal, #pst-secondary-sidebar-modal")
+      .forEach(function (dialog) {
+        dialog.addEventListener("click", function (event) {
+          if (dialog.open && event.target.closest("a[href]")) dialog.close();
+        });
+      });
+
     // Accessible names. Widget sliders: the handle is the focusable control, but its
     // label is a separate element. Theme buttons: the accessible name must contain the
     // visible text (WCAG 2.5.3, "label in name").

@@ -70,6 +70,75 @@ def test_search_page_has_one_search_field(browser, server):
     context.close()
 
 
+def test_contents_drawer_closes_when_a_link_in_it_is_tapped(browser, server):
+    context, page = _phone(browser, f"{server}/chapters/05_vae.html")
+    page.locator(".secondary-toggle:visible").click()
+    contents = page.locator("#pst-secondary-sidebar-modal")
+    link = contents.locator("a[href='#the-evidence-lower-bound']")
+    link.wait_for(state="visible", timeout=5_000)
+    link.click()
+    page.wait_for_timeout(300)
+    assert not contents.evaluate("d => d.open")
+    top = page.locator("section#the-evidence-lower-bound").bounding_box()["y"]
+    assert 0 <= top < 120, top                       # the section it led to is in view
+    context.close()
+
+
+@pytest.mark.parametrize("edition,other", [("", "zh/"), ("zh/", "")])
+def test_language_switch_keeps_the_section_in_view(browser, server, edition, other):
+    context, page, _ = _open(browser, f"{server}/{edition}chapters/05_vae.html")
+    section = page.locator("section#the-kl-term-in-closed-form")
+    section.evaluate("s => { s.scrollIntoView(); window.scrollBy(0, 300); }")
+    # a click from the page, as a reader's (Playwright's own scrolls its target to view)
+    page.evaluate("() => document.querySelector('a.btn-language-switch').click()")
+    page.wait_for_url(f"**/{other}chapters/05_vae.html#the-kl-term-in-closed-form")
+    there = page.locator("section#the-kl-term-in-closed-form").bounding_box()["y"]
+    assert abs(there) < 120, there
+    context.close()
+
+
+def test_language_switch_keeps_the_search_query(browser, server):
+    context, page, _ = _open(browser, f"{server}/search.html?q=decoder")
+    page.locator("a.btn-language-switch").click()
+    page.wait_for_url("**/zh/search.html?q=decoder*")
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def narrow_pages(browser, server):
+    """Every page at 320 px, the narrowest phone: its width, and where the header's
+    buttons are (at 360 and 390 px too for chapter 05 in both editions)."""
+    seen = {}
+    for width in (320, 360, 390):
+        context = browser.new_context(viewport={"width": width, "height": 640})
+        page = context.new_page()
+        for entry in PAGES if width == 320 else ["chapters/05_vae", "zh/chapters/05_vae"]:
+            page.goto(f"{server}/{entry}.html", wait_until="load")
+            seen[width, entry] = page.evaluate("""() => {
+                const header = document.querySelector('.bd-header-article');
+                return {
+                  scroll_width: document.documentElement.scrollWidth,
+                  header: header.getBoundingClientRect().bottom,
+                  buttons: [...header.querySelectorAll('.btn, .dropdown')]
+                    .filter(b => b.offsetParent && b.getBoundingClientRect().width)
+                    .map(b => b.getBoundingClientRect())
+                    .map(r => [r.top, r.bottom, r.right]),
+                };
+            }""")
+        context.close()
+    return seen
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_no_page_scrolls_sideways_at_320_px_and_its_header_fits(narrow_pages, entry):
+    for (width, page), seen in narrow_pages.items():
+        if page != entry:
+            continue
+        assert seen["scroll_width"] <= width + 1, (width, seen["scroll_width"])
+        for top, bottom, right in seen["buttons"]:            # one row, inside the bar
+            assert top >= 0 and bottom <= seen["header"] and right <= width, (width, top)
+
+
 @pytest.fixture(scope="module")
 def phone_pages(browser, server):
     """Every page at 375 px, scrolled through: how wide it is and what sticks out."""
