@@ -15,13 +15,17 @@ says that the paragraphs still in English are waiting for their translation.
 """
 from __future__ import annotations
 
+import html
+import re
 from os import path
 from pathlib import Path
+from urllib.parse import quote
 
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.locale import init as init_locale
 from sphinx.transforms import SphinxTransform
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.i18n import docname_to_domain
 
 BUTTON_CLASS = "btn-language-switch"
@@ -57,11 +61,29 @@ def _link(app, pagename, templatename, context, doctree):
                            + f'\n<link rel="alternate" hreflang="{lang}" href="{url}" />')
     if _chinese(app) and pagename in app.config.dlbook_pending_pages and "body" in context:
         context["body"] = NOTICE + context["body"]
+    repository = app.config.html_theme_options.get("repository_url")
+    if pagename.startswith("chapters/") and repository and "body" in context:
+        context["body"] += _discuss(repository, pagename, context.get("title", ""),
+                                    _chinese(app))
 
 
-def _catalog(transform: SphinxTransform):
-    """The page's catalog, as Sphinx's own translation step loads it (None: none)."""
-    domain = docname_to_domain(transform.env.docname, transform.config.gettext_compact)
+def _discuss(repository: str, pagename: str, title: str, chinese: bool) -> str:
+    """The end of a chapter: where to discuss it or report a problem, as d2l's chapters
+    link their forum (a new issue in the book's repository, titled after the chapter)."""
+    issue = quote(f"{html.unescape(re.sub('<[^>]+>', '', title))} ({pagename})")
+    link = f"{repository.rstrip('/')}/issues/new?title={issue}"
+    if chinese:
+        return (f'<p class="dlbook-discuss" lang="zh-Hans"><a href="{link}">讨论本章或报告问题'
+                "</a>：在本书的 GitHub 仓库里新建一个问题（issue）。</p>")
+    return (f'<p class="dlbook-discuss"><a href="{link}">Discuss this chapter or report a '
+            "problem</a>: open an issue in the book's GitHub repository.</p>")
+
+
+def _catalog(transform: SphinxTransform, docname: str | None = None):
+    """The catalog of the page (``docname``, or the one being read), as Sphinx's own
+    translation step loads it (None: none)."""
+    domain = docname_to_domain(docname or transform.env.docname,
+                               transform.config.gettext_compact)
     dirs = [path.join(transform.env.srcdir, d) for d in transform.config.locale_dirs]
     catalog, found = init_locale(dirs, transform.config.language, domain)
     return catalog if found else None
@@ -95,6 +117,28 @@ class TranslateExerciseTitles(SphinxTransform):
                 node += nodes.Text(translated)
 
 
+class TranslateSolutionTitles(SphinxPostTransform):
+    """Translate the exercise titles inside solution titles. sphinx-exercise titles a
+    solution after its exercise from a copy of the exercise it made while reading, before
+    TranslateExerciseTitles ran; translate the copies just before it builds the
+    solutions' titles (its ResolveTitlesInSolutions has priority 21)."""
+    default_priority = 20
+
+    def run(self, **kwargs) -> None:
+        registry = getattr(self.env, "sphinx_exercise_registry", {})
+        for entry in registry.values() if _chinese(self.app) else ():
+            title = entry["node"].children[0] if entry["node"].children else None
+            if (type(title).__name__ != "exercise_title" or len(title.children) < 2
+                    or entry.get("translated")):
+                continue
+            subtitle, catalog = title.children[1], _catalog(self, entry["docname"])
+            if type(subtitle).__name__ == "exercise_subtitle" and catalog:
+                translated = catalog.gettext(subtitle.astext())
+                subtitle.clear()
+                subtitle += nodes.Text(translated)
+            entry["translated"] = True
+
+
 def _same_tab(app, exception):
     """The theme opens every header link in a new tab; the language switch should not."""
     if exception is not None or app.builder.format != "html":
@@ -116,4 +160,5 @@ def setup(app):
     app.connect("build-finished", _same_tab, priority=400)
     app.add_transform(TranslateTocCaptions)
     app.add_transform(TranslateExerciseTitles)
+    app.add_post_transform(TranslateSolutionTitles)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -84,6 +84,13 @@
         link.href = target.href;
       });
     });
+    // Landmarks: the book's title atop the sidebar is the one part of a page outside
+    // every landmark (axe's "region" rule); it is the way home, so it is navigation.
+    document.querySelectorAll(".sidebar-primary-item:has(> .navbar-brand)")
+      .forEach(function (item) {
+        item.setAttribute("role", "navigation");
+        name(item, /^zh/.test(document.documentElement.lang) ? "书名" : "Book title");
+      });
     // Phone drawers (the theme's <dialog>s for the navigation and the page's contents)
     // close when the reader taps a link in them, so that the page shows where it led.
     document.querySelectorAll("dialog.bd-sidebar-primary, dialog.bd-sidebar-secondary, " +

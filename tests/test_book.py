@@ -6,7 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import HTML, ROOT
-from tools.notebooks import toc_files
+from tools.notebooks import repository_url, toc_files
 
 
 def test_build_has_no_warnings(build_log):
@@ -29,6 +29,17 @@ def test_every_page_has_the_books_icon(pages):
         icon = soup.find("link", rel="icon")
         assert icon, f"{path.relative_to(HTML)} names no icon"
         assert (path.parent / icon["href"]).resolve().name == "favicon.svg"
+
+
+def test_every_chapter_ends_with_where_to_discuss_it(pages):
+    chapters = [(p, s) for p, s in pages.items() if p.parent.name == "chapters"]
+    assert len(chapters) == 2 * 15
+    for path, soup in chapters:
+        link = soup.select_one("article p.dlbook-discuss a")
+        assert link, path
+        assert link["href"].startswith(f"{repository_url()}/issues/new?")
+        assert path.stem in link["href"]
+        assert ("讨论本章" if "zh" in path.parts else "Discuss this chapter") in link.text
 
 
 def test_no_broken_internal_links(pages):

@@ -185,6 +185,13 @@ def test_no_serious_accessibility_violations(visits, entry):
 
 
 @pytest.mark.parametrize("entry", PAGES)
+def test_every_part_of_a_page_is_in_a_landmark(visits, entry):
+    # axe's moderate "region" rule: a screen reader's landmark list reaches everything
+    regions = [v for v in visits[entry]["axe"] if v["id"] == "region"]
+    assert not regions, json.dumps(regions, indent=1)
+
+
+@pytest.mark.parametrize("entry", PAGES)
 def test_screenshot_is_saved(visits, entry):
     shot = visits[entry]["screenshot"]
     assert shot.exists() and shot.stat().st_size > 10_000

@@ -153,6 +153,23 @@ def test_interface_texts_are_chinese(pages):
     assert "Fig. 2.1" in english and "Exercise 2.1" in english
 
 
+def test_solutions_carry_their_exercises_translated_titles(pages):
+    # sphinx-exercise titles a solution after its exercise, from a copy of it made before
+    # the translation (_ext/editions.py, TranslateSolutionTitles)
+    checked = 0
+    for page, soup in _chinese(pages).items():
+        exercises = {}
+        for title in soup.select("div.exercise > p.admonition-title"):
+            number, _, name = title.get_text(" ", strip=True).partition(" (")
+            exercises[number] = name
+        for title in soup.select("div.solution > p.admonition-title"):
+            text = title.get_text(" ", strip=True)
+            number, _, name = text.removeprefix("解答 ").partition(" (")
+            assert text.startswith("解答 ") and exercises.get(number) == name, (page, text)
+            checked += 1
+    assert checked >= 50
+
+
 def test_search_index_has_chinese_words():
     """Sphinx indexes Chinese text only with jieba installed, and splits it into the words
     of jieba's dictionary, to which tools/i18n.py adds the glossary's terms: a search for

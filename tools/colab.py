@@ -5,7 +5,8 @@ constraints), torch aside, and a Jupyter kernel in it.
     python -m tools.colab env             create or refresh .venv-colab (about a minute)
     python -m tools.colab run [NB ...]    run notebooks (default: every chapter) top to
                                           bottom in its kernel without saving them; one
-                                          line each, then a JSON summary
+                                          line each (with the cells whose output differs
+                                          from the stored one), then a JSON summary
 
 `make test` builds the environment; tests/test_colab.py builds and drives every widget
 and runs every notebook's setup cell in its kernel.
@@ -76,8 +77,23 @@ def execute(nb, cwd: Path, timeout: int = 900):
     return nb
 
 
+def same_outputs(stored, ran) -> tuple[int, list[int]]:
+    """How many code cells nbval compares, and which of them (numbered as nbval numbers
+    them) printed something else than the stored notebook, sanitised as nbval does."""
+    from tools.portability import ignored, sanitise, text_of
+
+    def compared(nb):
+        return [(n, sanitise(text_of(cell)))
+                for n, cell in enumerate(c for c in nb.cells if c.cell_type == "code")
+                if not ignored(cell)]
+
+    pairs = list(zip(compared(stored), compared(ran)))
+    return len(pairs), [n for (n, a), (_, b) in pairs if a != b]
+
+
 def run(paths: list[Path]) -> dict:
-    """Each notebook top to bottom in Colab's versions: seconds, or the failing cell."""
+    """Each notebook top to bottom in Colab's versions: seconds and the outputs that
+    differ from the stored ones, or the failing cell."""
     import nbformat
     from nbclient.exceptions import CellExecutionError
 
@@ -87,7 +103,8 @@ def run(paths: list[Path]) -> dict:
         start = time.perf_counter()
         try:
             execute(nb, path.parent)
-            result = {"ok": True}
+            compared, differ = same_outputs(nbformat.read(path, as_version=4), nb)
+            result = {"ok": True, "compared": compared, "differ": differ}
         except CellExecutionError as error:
             failed = next((i for i, cell in enumerate(nb.cells)
                            if any(o.get("output_type") == "error"
@@ -110,8 +127,11 @@ def main(argv=None) -> int:
         return 0
     paths = [p.resolve() for p in args.notebooks] or sorted(ROOT.glob("chapters/*.ipynb"))
     results = run(paths)
+    ran = [r for r in results.values() if r["ok"]]
     print(json.dumps({"notebooks": len(results),
                       "failed": [name for name, r in results.items() if not r["ok"]],
+                      "outputs_compared": sum(r["compared"] for r in ran),
+                      "outputs_differ": sum(len(r["differ"]) for r in ran),
                       "seconds": round(sum(r["seconds"] for r in results.values()), 1)}))
     return 0 if all(r["ok"] for r in results.values()) else 1
 
