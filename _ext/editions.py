@@ -11,7 +11,8 @@ extension links each page to the same page in the other edition:
   browsers that offer a reader's own language.
 
 On a Chinese page whose translation is not finished (tools/i18n.py's PENDING), a notice
-says that the paragraphs still in English are waiting for their translation.
+says that the paragraphs still in English are waiting for their translation. Each
+chapter ends with a link, in its edition's language, to discuss it or report a problem.
 """
 from __future__ import annotations
 

@@ -93,8 +93,7 @@
       });
     // Phone drawers (the theme's <dialog>s for the navigation and the page's contents)
     // close when the reader taps a link in them, so that the page shows where it led.
-    document.querySelectorAll("dialog.bd-sidebar-primary, dialog.bd-sidebar-secondary, " +
-                              "#pst-primary-sidebar-modal, #pst-secondary-sidebar-modal")
+    document.querySelectorAll("#pst-primary-sidebar-modal, #pst-secondary-sidebar-modal")
       .forEach(function (dialog) {
         dialog.addEventListener("click", function (event) {
           if (dialog.open && event.target.closest("a[href]")) dialog.close();
