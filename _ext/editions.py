@@ -13,10 +13,12 @@ extension links each page to the same page in the other edition:
 On a Chinese page whose translation is not finished (tools/i18n.py's PENDING), a notice
 says that the paragraphs still in English are waiting for their translation. Each
 chapter ends with a link, in its edition's language, to discuss it or report a problem.
+The Chinese search index lists every page under each of the book's terms it uses.
 """
 from __future__ import annotations
 
 import html
+import json
 import re
 from os import path
 from pathlib import Path
@@ -140,6 +142,45 @@ class TranslateSolutionTitles(SphinxPostTransform):
             entry["translated"] = True
 
 
+def _article_text(page: Path) -> str:
+    """The text of a built page's article, scripts and styles aside."""
+    text = page.read_text(encoding="utf-8")
+    start, end = text.find("<article"), text.rfind("</article>")
+    if start < 0:
+        return ""
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", text[start:end], flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", "", body))
+
+
+def _complete_search_index(app, exception):
+    """A search for one of the book's terms finds every Chinese page that uses it. jieba
+    splits a term inside a longer word of its dictionary only into two- and
+    three-character parts (cut_for_search), and Sphinx's search looks for partial matches
+    only when a term is missing altogether: 反向传播 would not find the pages that say
+    随时间反向传播. Add each page whose article holds a term of the dictionary
+    tools/i18n.py passes (html_search_options["dict"]) to that term's entry."""
+    if exception is not None or not _chinese(app) or app.builder.format != "html":
+        return
+    words_file = app.config.html_search_options.get("dict")
+    index_file = Path(app.outdir) / "searchindex.js"
+    if not words_file or not index_file.exists():
+        return
+    words = [line.split()[0] for line in Path(words_file).read_text(encoding="utf-8")
+             .splitlines() if line.strip()]
+    text = index_file.read_text(encoding="utf-8")
+    head, tail = text.index("(") + 1, text.rindex(")")
+    index = json.loads(text[head:tail])
+    for number, docname in enumerate(index["docnames"]):
+        article = _article_text(Path(app.outdir) / f"{docname}.html")
+        for word in (w for w in words if w in article):
+            entry = index["terms"].get(word, [])
+            entry = {entry} if isinstance(entry, int) else set(entry)
+            index["terms"][word] = sorted(entry | {number})
+    index_file.write_text(text[:head] + json.dumps(index, ensure_ascii=False,
+                                                   separators=(",", ":")) + text[tail:],
+                          encoding="utf-8")
+
+
 def _same_tab(app, exception):
     """The theme opens every header link in a new tab; the language switch should not."""
     if exception is not None or app.builder.format != "html":
@@ -159,6 +200,7 @@ def setup(app):
     # after the theme has made its header buttons (sphinx-book-theme: priority 501)
     app.connect("html-page-context", _link, priority=550)
     app.connect("build-finished", _same_tab, priority=400)
+    app.connect("build-finished", _complete_search_index, priority=400)
     app.add_transform(TranslateTocCaptions)
     app.add_transform(TranslateExerciseTitles)
     app.add_post_transform(TranslateSolutionTitles)

@@ -214,3 +214,14 @@ def test_search_finds_a_chapter_term(browser, server, edition, term):
     context.close()
     assert any(f"{edition}chapters/06_gan.html" in link for link in links), links
     assert not record["blocked"] and not record["errors"]
+
+
+@pytest.mark.parametrize("term,pages", [("判别器", 8), ("梯度消失", 1)])
+def test_chinese_search_finds_every_page_with_a_term(browser, server, term, pages):
+    # before the index was completed (_ext/editions.py): 1 page and none
+    context, page, _ = _open(browser, f"{server}/zh/search.html?q={term}")
+    page.wait_for_selector(".search-summary", timeout=20_000)
+    page.wait_for_timeout(500)
+    found = page.locator("ul.search li a").evaluate_all("els => els.map(e => e.href)")
+    context.close()
+    assert len({link.split("#")[0] for link in found}) >= pages, found

@@ -227,6 +227,25 @@ def glossary_terms() -> list[str]:
             if line and not line[0].isspace() and re.search(r"[\u4e00-\u9fff]", line)]
 
 
+HAN_TERM = r"[\u4e00-\u9fff]{2,12}"
+
+
+def search_words() -> list[str]:
+    """The words the Chinese search index keeps whole: the glossary's terms, the Chinese
+    terms the English pages give beside their own at first use ("discriminator
+    (判别器)"), and the terms the catalogs gloss in bold (`**判别器（discriminator）**`),
+    a pair such as 梯度消失与梯度爆炸 also as its two halves."""
+    words = [term.replace(" ", "") for term in glossary_terms()]
+    for page in sorted((ROOT / "chapters").glob("*.ipynb")) + sorted(ROOT.glob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        words += re.findall(rf"\(({HAN_TERM})\)", text)
+    for path in sorted(CATALOGS.rglob("*.po")):
+        text = path.read_text(encoding="utf-8")
+        for term in re.findall(rf"\*\*({HAN_TERM})(?:（[^）]*）\*\*|\*\*（)", text):
+            words += [term, *re.split("[与和及]", term)]
+    return sorted({w for w in words if len(w) >= 2})
+
+
 def config() -> Path:
     """The English _config.yml with the Chinese edition's settings."""
     settings = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
@@ -235,10 +254,10 @@ def config() -> Path:
     settings["sphinx"]["config"]["dlbook_pending_pages"] = PENDING   # _ext/editions.py
     # Sphinx splits Chinese into words for the search index with jieba, whose dictionary
     # lacks most of the book's terms (it would index 反向传播 only as 反向 and 传播, so
-    # a search for the term finds nothing): add the glossary's
+    # a search for the term finds nothing): add the book's
     words = WORK / "search-words.txt"
     words.parent.mkdir(parents=True, exist_ok=True)
-    words.write_text("".join(f"{term.replace(' ', '')} 100 n\n" for term in glossary_terms()),
+    words.write_text("".join(f"{term} 100 n\n" for term in search_words()),
                      encoding="utf-8")
     settings["sphinx"]["config"]["html_search_options"] = {"dict": str(words)}
     # beside _config.yml, where Jupyter Book resolves paths from; one per process, since
