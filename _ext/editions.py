@@ -76,7 +76,7 @@ def _discuss(repository: str, pagename: str, title: str, chinese: bool) -> str:
     issue = quote(f"{html.unescape(re.sub('<[^>]+>', '', title))} ({pagename})")
     link = f"{repository.rstrip('/')}/issues/new?title={issue}"
     if chinese:
-        return (f'<p class="dlbook-discuss" lang="zh-Hans"><a href="{link}">讨论本章或报告问题'
+        return (f'<p class="dlbook-discuss"><a href="{link}">讨论本章或报告问题'
                 "</a>：在本书的 GitHub 仓库里新建一个问题（issue）。</p>")
     return (f'<p class="dlbook-discuss"><a href="{link}">Discuss this chapter or report a '
             "problem</a>: open an issue in the book's GitHub repository.</p>")

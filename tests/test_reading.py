@@ -288,6 +288,22 @@ def test_errata_are_folded_to_a_title_that_says_what_was_wrong(browser, server):
 
 # Chinese
 
+def _han_and_book_glyphs(cdp, node: int) -> tuple[int, int] | None:
+    """The Han characters in a node, and how many glyphs the book's Chinese font drew in
+    it; None where the node is not drawn."""
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    if not fonts:
+        return None
+    text = cdp.send("DOM.resolveNode", {"nodeId": node})["object"]["objectId"]
+    han = cdp.send("Runtime.callFunctionOn", {
+        "objectId": text, "returnByValue": True,
+        "functionDeclaration": "function () { return (this.textContent.match("
+                               "/[\\u3400-\\u9fff]/g) || []).length; }"})["result"]["value"]
+    book = [f["glyphCount"] for f in fonts
+            if f["isCustomFont"] and f["familyName"].startswith("Noto Sans SC")]
+    return han, (book[0] if book else 0)
+
+
 @pytest.mark.parametrize("entry", ["chapters/02_concepts", "chapters/14_faq", "errata",
                                    "zh/chapters/04_rnn", "zh/intro"])
 def test_chinese_is_drawn_by_the_books_own_font(browser, server, entry):
@@ -304,22 +320,35 @@ def test_chinese_is_drawn_by_the_books_own_font(browser, server, entry):
     runs = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": '[lang="zh-Hans"]'})
     drawn = 0
     for node in runs["nodeIds"]:
-        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
-        if not fonts:
+        seen = _han_and_book_glyphs(cdp, node)
+        if seen is None:
             continue   # not rendered (a folded erratum, a closed menu)
-        text = cdp.send("DOM.resolveNode", {"nodeId": node})["object"]["objectId"]
-        han = cdp.send("Runtime.callFunctionOn", {
-            "objectId": text, "returnByValue": True,
-            "functionDeclaration": "function () { return (this.textContent.match("
-                                   "/[\\u3400-\\u9fff]/g) || []).length; }"})["result"]["value"]
-        book = [f for f in fonts
-                if f["isCustomFont"] and f["familyName"].startswith("Noto Sans SC")]
-        assert book and book[0]["glyphCount"] >= han, fonts
+        han, glyphs = seen
+        assert glyphs and glyphs >= han, (han, glyphs)
         drawn += 1
     assert drawn >= 4
     if entry in ("chapters/02_concepts", "zh/chapters/04_rnn"):
         name = "chinese-text" if entry == "chapters/02_concepts" else "zh-chapter-04"
         _shot(page, name, clip={"x": 0, "y": 0, "width": 1280, "height": 700})
+    context.close()
+
+
+def test_chinese_search_results_are_drawn_by_the_books_own_font(browser, server):
+    # the results are written by the search page's script, outside the marked runs
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server}/zh/search.html?q=判别器", wait_until="load")
+    page.wait_for_selector("ul.search li", timeout=20_000)
+    page.evaluate("() => document.fonts.ready")
+    cdp = context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    items = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": "ul.search li a"})
+    assert items["nodeIds"]
+    for node in items["nodeIds"][:5]:
+        han, glyphs = _han_and_book_glyphs(cdp, node)
+        assert han and glyphs >= han, (han, glyphs)
     context.close()
 
 
