@@ -288,6 +288,16 @@ def test_errata_are_folded_to_a_title_that_says_what_was_wrong(browser, server):
 
 # Chinese
 
+def _nodes(context, page, selector: str):
+    """A CDP session on the page, and the ids of the nodes ``selector`` finds."""
+    page.evaluate("() => document.fonts.ready")
+    cdp = context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    return cdp, cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"]
+
+
 def _han_and_book_glyphs(cdp, node: int) -> tuple[int, int] | None:
     """The Han characters in a node, and how many glyphs the book's Chinese font drew in
     it; None where the node is not drawn."""
@@ -312,14 +322,9 @@ def test_chinese_is_drawn_by_the_books_own_font(browser, server, entry):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(f"{server}/{entry}.html", wait_until="load")
-    page.evaluate("() => document.fonts.ready")
-    cdp = context.new_cdp_session(page)
-    cdp.send("DOM.enable")
-    cdp.send("CSS.enable")
-    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
-    runs = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": '[lang="zh-Hans"]'})
+    cdp, runs = _nodes(context, page, '[lang="zh-Hans"]')
     drawn = 0
-    for node in runs["nodeIds"]:
+    for node in runs:
         seen = _han_and_book_glyphs(cdp, node)
         if seen is None:
             continue   # not rendered (a folded erratum, a closed menu)
@@ -339,14 +344,9 @@ def test_chinese_search_results_are_drawn_by_the_books_own_font(browser, server)
     page = context.new_page()
     page.goto(f"{server}/zh/search.html?q=判别器", wait_until="load")
     page.wait_for_selector("ul.search li", timeout=20_000)
-    page.evaluate("() => document.fonts.ready")
-    cdp = context.new_cdp_session(page)
-    cdp.send("DOM.enable")
-    cdp.send("CSS.enable")
-    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
-    items = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": "ul.search li a"})
-    assert items["nodeIds"]
-    for node in items["nodeIds"][:5]:
+    cdp, items = _nodes(context, page, "ul.search li a")
+    assert items
+    for node in items[:5]:
         han, glyphs = _han_and_book_glyphs(cdp, node)
         assert han and glyphs >= han, (han, glyphs)
     context.close()
