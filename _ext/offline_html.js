@@ -47,21 +47,6 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     loadWidgetsWhenNear();
-    // ipywidgets typesets labels with MathJax 2's MathJax.Hub.Queue; the book loads
-    // MathJax 3 (deferred, so it exists by now). Translate the one call it makes.
-    if (window.MathJax && !window.MathJax.Hub) {
-      window.MathJax.Hub = {
-        Queue: function () {
-          Array.prototype.forEach.call(arguments, function (job) {
-            var element = job && job[2];
-            if (element && MathJax.startup) {
-              MathJax.startup.promise.then(function () { return MathJax.typesetPromise([element]); });
-            }
-          });
-        }
-      };
-    }
-
     // The language switch keeps the reader's place: the anchor the reader followed while
     // it is still in view, else the section at the top of the screen (ids are the same in
     // both editions: Sphinx gives them before it translates), and a search page's query.

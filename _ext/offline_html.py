@@ -1,8 +1,8 @@
 """A small Sphinx extension for the book's offline HTML (registered in _config.yml).
 
 - Injects offline_html.js at the top of every page: it tells the ipywidgets HTML
-  manager where its fonts are, lets ipywidgets typeset with MathJax 3, and gives widget
-  sliders and two theme buttons accessible names.
+  manager where its fonts are and gives widget sliders and two theme buttons accessible
+  names.
 - Drops the theme's fontawesome.js (1.5 MB on every page): it redraws each icon as an
   SVG, but the theme's stylesheet already draws the same icons from Font Awesome's web
   fonts, which it serves itself.
@@ -26,7 +26,7 @@
 - Marks each run of Chinese in the pages' text `<span lang="zh-Hans">`, so that a screen
   reader switches to a Chinese voice for it and the stylesheet draws it with the book's
   own Chinese font (web_fonts.py). Runs inside scripts, styles, the title and maths
-  are left alone (the book has no Chinese inside maths).
+  are left alone (the book has no Chinese inside maths; maths.py typesets it next).
 - Gives bibliography entries the ARIA role their list needs: docutils writes
   `role="list"` on a citation list but `role="doc-biblioentry"` (a deprecated role) on
   its items, and a list whose items are not `listitem`s is announced wrongly by screen
@@ -117,7 +117,7 @@ def _mark_chinese(html: str) -> str:
     for i in range(0, len(parts), 3):
         text, before = parts[i], parts[i - 2] if i else ""
         if before == MARK or "\\(" in text or "\\[" in text or "$$" in text:
-            continue   # marked by an earlier build, or maths (MathJax reads this text)
+            continue   # marked by an earlier build, or maths (maths.py reads this text)
         parts[i] = CHINESE_RUN.sub(lambda run: f"{MARK}{run[0]}</span>", text)
     return "".join(part for i, part in enumerate(parts) if i % 3 != 2)
 

@@ -67,7 +67,7 @@ def test_every_chapter_starts_a_page_with_its_title_and_has_a_bookmark(pages, pd
         assert any(start.startswith(title) for start in starts), f"no page starts {title!r}"
 
 
-def test_maths_chinese_and_code_are_embedded_fonts(pdf):
+def test_chinese_and_code_are_embedded_fonts(pdf):
     fonts = {}
     for page in pdf.pages[:120]:
         for font in (page["/Resources"].get("/Font") or {}).values():
@@ -76,11 +76,18 @@ def test_maths_chinese_and_code_are_embedded_fonts(pdf):
     names = " ".join(fonts)
     assert "NotoSansSC" in names        # the book's Chinese font, not a fallback
     assert "Mono" in names              # code
-    assert "/Type3" in names            # MathJax's glyphs, drawn as Type 3 fonts
     for name, font in fonts.items():
         if font.get("/Subtype") == "/Type0":   # text fonts: embedded, not referenced
             descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
             assert {"/FontFile2", "/FontFile3"} & set(descriptor), f"{name} is not embedded"
+
+
+def test_maths_is_drawn_not_left_as_tex(text):
+    # the formulas are outlines in the PDF (SVG from the build, _ext/maths.py): none of
+    # their TeX may be left as text
+    book = " ".join(text)
+    for tex in ("\\frac", "\\mathbf", "\\begin{"):
+        assert tex not in book, tex
 
 
 def test_chinese_and_the_open_errata_survive_as_text(text):

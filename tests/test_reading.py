@@ -20,7 +20,6 @@ def _phone(browser, url: str, **options):
     context = browser.new_context(viewport=PHONE, device_scale_factor=1, **options)
     page = context.new_page()
     page.goto(url, wait_until="load")
-    page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
     return context, page
 
 
@@ -160,6 +159,17 @@ def phone_pages(browser, server):
                 .filter(el => el.offsetParent && out(el)).map(el => el.className || el.tagName),
               short_sliders: [...document.querySelectorAll('.jupyter-widgets .noUi-target')]
                 .filter(el => el.offsetParent && el.getBoundingClientRect().width < 60).length,
+              code: document.querySelectorAll('article div.highlight pre').length,
+              wide_code: [...document.querySelectorAll('article div.highlight pre')]
+                .filter(pre => pre.offsetParent && pre.scrollWidth > pre.clientWidth + 1)
+                .map(pre => pre.innerText.split('\\n').find(line => line.length > 40)),
+              // a display formula wider than its box, though drawn at over 71% of its size
+              wide_maths: [...document.querySelectorAll('article div.math > mjx-container > svg')]
+                .filter(svg => svg.getBoundingClientRect().width >
+                               svg.parentElement.clientWidth + 1 &&
+                               svg.getBoundingClientRect().width >
+                               0.71 * svg.width.baseVal.value)
+                .map(svg => svg.closest('div.math').id),
             };
         }""")
         if entry == "chapters/04_rnn":
@@ -175,6 +185,15 @@ def phone_pages(browser, server):
 def test_no_page_scrolls_sideways_on_a_phone(phone_pages, entry):
     seen = phone_pages[entry]
     assert seen["scroll_width"] <= seen["width"] + 1, seen
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_code_and_maths_are_read_on_a_phone_without_swiping(phone_pages, entry):
+    # code and printed output wrap; a wide formula is drawn smaller, down to 70%
+    seen = phone_pages[entry]
+    assert not seen["wide_code"], f"{len(seen['wide_code'])} of {seen['code']} code blocks " \
+        f"scroll sideways: {seen['wide_code'][:3]}"
+    assert not seen["wide_maths"], f"formulas cut at full size: {seen['wide_maths']}"
 
 
 @pytest.mark.parametrize("entry", NOTEBOOK_PAGES)
@@ -391,36 +410,67 @@ def test_print_shows_whole_code_lines_and_no_fold_buttons(browser, server):
     context.close()
 
 
-# Weight
+# Weight and speed
 
 @pytest.fixture(scope="module")
 def weights(browser, server):
-    """Bytes each page fetches before the reader scrolls: its HTML and everything it
-    loads at once (scripts, styles, fonts, images in view)."""
+    """Bytes each page fetches before the reader scrolls, uncompressed: its HTML and
+    everything it loads at once (scripts, styles, fonts, images in view)."""
     sizes = {}
-    for entry in PAGES + ["search"]:
+    for entry in PAGES + ["search", "zh/search"]:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         fetched = {}
         page.on("response", lambda r: fetched.__setitem__(r.url, len(r.body()))
                 if r.ok and r.request.method == "GET" else None)
         page.goto(f"{server}/{entry}.html", wait_until="load")
-        page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
         page.wait_for_timeout(1_000)
         sizes[entry] = sum(fetched.values())
         context.close()
     return sizes
 
 
-@pytest.mark.parametrize("entry", PAGES)
-def test_no_page_weighs_more_than_3_mb(weights, entry):
-    assert weights[entry] < 3 * MB, f"{weights[entry] / MB:.2f} MB"
+@pytest.mark.parametrize("entry", PAGES + ["zh/search"])
+def test_no_page_weighs_more_than_2_mb(weights, entry):
+    # Issue 38 asks for 1 MB. The maths typeset at build time (no 1.15 MB MathJax) and
+    # the theme's icon rules cut to the book's icons brought the heaviest page from
+    # 2.7 MB to 1.8 MB; what is left is the HTML of the maths (0.4 MB in chapters 04-06),
+    # the highlighted code and the theme's stylesheet.
+    assert weights[entry] < 2 * MB, f"{weights[entry] / MB:.2f} MB"
 
 
 @pytest.mark.parametrize("entry", TEXT_PAGES)
 def test_text_pages_weigh_little(weights, entry):
-    # the search page also loads the index of every page, 0.19 MB at fifteen chapters,
-    # and grows with the book: it reached 1.0007 MB with chapter 10 (issue 38 takes on
-    # page weight as a whole)
-    limit = 1.02 * MB if entry == "search" else 1 * MB
-    assert weights[entry] < limit, f"{weights[entry] / MB:.2f} MB"
+    # the search page also loads the index of every page
+    assert weights[entry] < 1 * MB, f"{weights[entry] / MB:.2f} MB"
+
+
+# Chrome's "slow 4G": 150 ms, 1.6 Mbit/s down, 0.75 Mbit/s up, and 90% of that throughput
+SLOW_4G = {"offline": False, "latency": 150, "downloadThroughput": 1.6e6 / 8 * 0.9,
+           "uploadThroughput": 0.75e6 / 8 * 0.9}
+
+
+@pytest.fixture(scope="module")
+def first_paints(browser, server):
+    """Seconds from the request to the first text or image drawn, on slow 4G with an
+    empty cache, from a server that sends the stored gzip copies (tools/browser.py)."""
+    paints = {}
+    for entry in PAGES + ["search", "zh/search"]:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        cdp.send("Network.emulateNetworkConditions", SLOW_4G)
+        page.goto(f"{server}/{entry}.html", wait_until="commit")
+        paints[entry] = page.evaluate("""() => new Promise(done => new PerformanceObserver(
+            list => list.getEntriesByName('first-contentful-paint')
+                .forEach(paint => done(paint.startTime / 1000)))
+            .observe({type: 'paint', buffered: true}))""")
+        context.close()
+    return paints
+
+
+@pytest.mark.parametrize("entry", PAGES + ["search", "zh/search"])
+def test_first_paint_on_slow_4g_within_2_5_s(first_paints, entry):
+    assert first_paints[entry] <= 2.5, f"{first_paints[entry]:.2f} s"

@@ -1,6 +1,8 @@
 """Debian's Chromium, driven by Playwright, and a local server for a built book: the
 browser tests and tools/pdf.py open the book with these.
 
+    python -m tools.browser [SITE]      # serve _build/html (or SITE) on localhost
+
 Playwright's own browser download fails on the book's machines, so the browser is
 Debian's ``chromium`` (``make pdf`` and ``.ci/run`` install it), started without the
 background services whose connections a closed network refuses.
@@ -10,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -20,6 +23,24 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a file's stored gzip copy (tools/book.py writes them) to a browser that
+    accepts gzip, as nginx's gzip_static does, so that tests see what readers get."""
+
+    def send_head(self):
+        path = self.translate_path(self.path)
+        compressed = path + ".gz"
+        if ("gzip" not in self.headers.get("Accept-Encoding", "")
+                or not os.path.isfile(path) or not os.path.isfile(compressed)):
+            return super().send_head()
+        body = open(compressed, "rb")  # noqa: SIM115 (the server closes it after sending)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(path))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(os.fstat(body.fileno()).st_size))
+        self.send_header("Vary", "Accept-Encoding")
+        self.end_headers()
+        return body
+
     def log_message(self, *args):
         pass
 
@@ -61,3 +82,17 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+if __name__ == "__main__":
+    import sys
+    import time
+
+    site = Path(sys.argv[1] if len(sys.argv) > 1 else "_build/html")
+    with serve(site) as url:
+        print(f"The book is served at {url}/index.html (Ctrl-C stops it)")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass

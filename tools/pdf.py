@@ -2,7 +2,7 @@
 
 Jupyter Book builds the book as one page (Sphinx's singlehtml builder, into
 _build/singlehtml); Debian's Chromium, the browser the tests drive, opens that page from
-a local server, lets MathJax typeset every formula and every figure load, and prints it
+a local server, lets every figure load (the maths is typeset in the HTML), and prints it
 with the book's print stylesheet (folded boxes open, code wrapped, no buttons). The PDF
 keeps the page's links (a reference to a chapter, an equation or an erratum jumps to it),
 its fonts (the book's Chinese font among them) and a bookmark outline of its headings.
@@ -50,7 +50,6 @@ READY = """async () => {
             a.removeAttribute('href');
     });
     if (window.dlbookLoadWidgets) window.dlbookLoadWidgets();
-    if (window.MathJax && MathJax.startup) await MathJax.startup.promise;
     await Promise.all([...document.images].filter(img => !img.complete).map(img =>
         new Promise(done => { img.onload = img.onerror = done; })));
     await document.fonts.ready;

@@ -4,18 +4,18 @@ The versions are pinned in web/package.json and web/package-lock.json; `npm ci` 
 them from the npm registry at build time (never at page-load time). Only the files the
 pages load are copied, each package with its license:
 
-- MathJax 3 (typesets the math): the tex-mml-chtml component, the TeX extensions it
-  autoloads (\\boldsymbol, ...), its fonts, and its menu and accessibility modules;
 - RequireJS and the ipywidgets HTML manager (render the saved widget state).
 
-The Chinese font (Noto Sans SC) is fetched with them but not copied: the book's extension
-_ext/web_fonts.py cuts it to the characters the pages use when the book is built.
+Two packages are fetched with them but not copied: the Chinese font (Noto Sans SC), which
+the book's extension _ext/web_fonts.py cuts to the characters the pages use, and
+mathjax-full, with which _ext/maths.py (through web/typeset.js) typesets the maths when
+the book is built.
 
     python -m tools.vendor          # npm ci if needed, then copy
 
 `make book` and the test suite's book build run it first. Sphinx copies web/build into
 _build/html (html_extra_path), so the files are served from _build/html/vendor;
-_config.yml points MathJax and MyST-NB at them.
+offline_html.js loads the widget manager from there.
 """
 from __future__ import annotations
 
@@ -32,12 +32,6 @@ VENDOR = WEB / "build" / "vendor"
 
 # (source under node_modules, destination under _static/vendor); folders are copied whole
 COPIES = [
-    ("mathjax/es5/tex-mml-chtml.js", "mathjax/tex-mml-chtml.js"),
-    ("mathjax/es5/input/tex/extensions", "mathjax/input/tex/extensions"),
-    ("mathjax/es5/output/chtml/fonts/woff-v2", "mathjax/output/chtml/fonts/woff-v2"),
-    ("mathjax/es5/a11y", "mathjax/a11y"),
-    ("mathjax/es5/ui", "mathjax/ui"),
-    ("mathjax/LICENSE", "mathjax/LICENSE"),
     ("requirejs/require.js", "requirejs/require.js"),
     ("requirejs/package.json", "requirejs/package.json"),   # MIT, as its header says
     ("@jupyter-widgets/html-manager/dist/embed-amd.js", "html-manager/embed-amd.js"),

@@ -1,0 +1,63 @@
+// Typesets the book's maths when the book is built, so that no page loads MathJax.
+//
+// Reads JSON from stdin: a list of pages, each a list of [tex, display] pairs. Writes JSON
+// to stdout: for each page {"maths": [markup, ...], "glyphs": svg}, where each markup is
+// an <mjx-container> holding an SVG and, for screen readers, the same formula as MathML,
+// and `glyphs` is one hidden SVG with the outline of every glyph the page's maths uses
+// (each formula draws them with <use>, so a glyph is written once per page and no font
+// is fetched). Then one line more: {"css": ...}, the stylesheet every such page needs.
+//
+// Uses mathjax-full (pinned in package.json), the library MathJax's own browser
+// components are built from, so the result is what the browser drew before.
+//
+//     node web/typeset.js < pages.json > typeset.json      (_ext/maths.py runs it)
+
+const {mathjax} = require("mathjax-full/js/mathjax.js");
+const {TeX} = require("mathjax-full/js/input/tex.js");
+const {SVG} = require("mathjax-full/js/output/svg.js");
+const {liteAdaptor} = require("mathjax-full/js/adaptors/liteAdaptor.js");
+const {RegisterHTMLHandler} = require("mathjax-full/js/handlers/html.js");
+const {AssistiveMmlHandler} = require("mathjax-full/js/a11y/assistive-mml.js");
+const {AllPackages} = require("mathjax-full/js/input/tex/AllPackages.js");
+
+const adaptor = liteAdaptor();
+// attributes only MathJax's own menu and explorer read, a third of the markup
+const UNUSED = / data-(?:mml-node|c|mjx-texclass)="[^"]*"/g;
+AssistiveMmlHandler(RegisterHTMLHandler(adaptor));
+
+function typesetter() {
+  // the packages MathJax's browser component loads or autoloads (\boldsymbol, \cancel, ...)
+  const tex = new TeX({packages: AllPackages.filter((p) => p !== "autoload" && p !== "require")});
+  const svg = new SVG({fontCache: "global"});
+  return {svg, document: mathjax.document("", {InputJax: tex, OutputJax: svg})};
+}
+
+function main(pages) {
+  const {svg, document} = typesetter();
+  const out = [];
+  for (const page of pages) {
+    svg.fontCache.clearCache();
+    const maths = page.map(([tex, display]) => {
+      const node = document.convert(tex, {display, em: 16, ex: 8, containerWidth: 1280});
+      const error = adaptor.tags(node, "mjx-merror")[0] || adaptor.tags(node, "merror")[0];
+      if (error) {
+        throw new Error(`TeX error in ${JSON.stringify(tex)}: ${adaptor.textContent(error)}`);
+      }
+      const markup = adaptor.outerHTML(node).replace(UNUSED, "");
+      // a display formula's own width, which custom.css lets a phone shrink it from
+      return display ? markup.replace(/<svg style="([^"]*)"([^>]*) width="([^"]+)"/,
+        '<svg style="--width: $3; $1"$2 width="$3"') : markup;
+    });
+    // (out of the layout rather than display: none, which some browsers draw no <use> from)
+    const glyphs = '<svg aria-hidden="true" style="position: absolute; width: 0; height: 0">' +
+      adaptor.outerHTML(svg.fontCache.getCache()) + "</svg>";
+    out.push({maths, glyphs});
+  }
+  process.stdout.write(JSON.stringify(out) + "\n");
+  process.stdout.write(JSON.stringify({css: adaptor.textContent(svg.styleSheet(document))}) + "\n");
+}
+
+let input = "";
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (chunk) => { input += chunk; });
+process.stdin.on("end", () => main(JSON.parse(input)));
