@@ -108,7 +108,7 @@ execute: $(STAMP)
 	$(BIN)/python -m tools.notebooks execute
 
 benchmark: $(STAMP)
-	for name in captioner charlm cnn conv gan_modes gpt grading mlp notebook_times rnn vae; do \
+	for name in captioner charlm cnn conv gan_modes gpt grading mlp notebook_times page_speed rnn vae; do \
 		$(BIN)/python -m benchmarks.$$name || exit 1; done
 
 clean:

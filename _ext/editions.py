@@ -13,13 +13,16 @@ extension links each page to the same page in the other edition:
 On a Chinese page whose translation is not finished (tools/i18n.py's PENDING), a notice
 says that the paragraphs still in English are waiting for their translation. Each
 chapter ends with a link, in its edition's language, to discuss it or report a problem.
-The Chinese search index lists every page under each of the book's terms it uses.
+Each page's footer gives the date its text last changed: the last commit to its source,
+or, in the Chinese edition, to its source or its catalog. The Chinese search index lists
+every page under each of the book's terms it uses.
 """
 from __future__ import annotations
 
 import html
 import json
 import re
+import subprocess
 from os import path
 from pathlib import Path
 from urllib.parse import quote
@@ -68,6 +71,23 @@ def _link(app, pagename, templatename, context, doctree):
     if pagename.startswith("chapters/") and repository and "body" in context:
         context["body"] += _discuss(repository, pagename, context.get("title", ""),
                                     _chinese(app))
+
+
+def _last_updated(app, pagename, templatename, context, doctree):
+    if doctree is None:          # the index and search pages have no source of their own
+        return
+    files = [app.env.doc2path(pagename)]
+    if _chinese(app):
+        for locale_dir in app.config.locale_dirs:
+            files.append(Path(app.srcdir, locale_dir, app.config.language, "LC_MESSAGES",
+                              f"{docname_to_domain(pagename, app.config.gettext_compact)}.po"))
+    try:
+        date = subprocess.run(["git", "log", "-1", "--format=%cs", "--", *map(str, files)],
+                              cwd=app.srcdir, capture_output=True, text=True).stdout.strip()
+    except FileNotFoundError:    # no git: the theme leaves the date out
+        return
+    # (a page not yet committed, or sources outside a repository: no date)
+    context["last_updated"] = date or None
 
 
 def _discuss(repository: str, pagename: str, title: str, chinese: bool) -> str:
@@ -199,6 +219,7 @@ def setup(app):
     app.add_config_value("dlbook_pending_pages", [], "env")
     # after the theme has made its header buttons (sphinx-book-theme: priority 501)
     app.connect("html-page-context", _link, priority=550)
+    app.connect("html-page-context", _last_updated)
     app.connect("build-finished", _same_tab, priority=400)
     app.connect("build-finished", _complete_search_index, priority=400)
     app.add_transform(TranslateTocCaptions)

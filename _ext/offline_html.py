@@ -6,6 +6,9 @@
 - Drops the theme's fontawesome.js (1.5 MB on every page): it redraws each icon as an
   SVG, but the theme's stylesheet already draws the same icons from Font Awesome's web
   fonts, which it serves itself.
+- Gives the one-page build (singlehtml, printed to the PDF by tools/pdf.py) the saved
+  widget state of every notebook, not only its root page's, so that the PDF shows each
+  widget as the page first draws it.
 - Drops duplicate <script> entries: sphinx-thebe and sphinx-togglebutton register their
   inline configuration twice in this Jupyter Book build, and the second
   `const THEBE_JS_URL` is a console error on every page.
@@ -44,6 +47,18 @@ from editions import own_pages
 
 # The page-side fixes, kept in a file of their own for readability
 SCRIPT = (Path(__file__).with_name("offline_html.js")).read_text(encoding="utf-8")
+
+
+def _widget_states_of_every_page(app, pagename, templatename, context, doctree):
+    # myst-nb gives a page the saved widget state of its own notebook; the one-page
+    # build, which tools/pdf.py prints, holds every notebook under its root page
+    if app.builder.name != "singlehtml" or pagename != app.config.root_doc:
+        return
+    from myst_nb.sphinx_ import NbMetadataCollector
+    for docname in sorted(app.env.found_docs - {pagename}):
+        state = NbMetadataCollector.get_js_files(app.env, docname).get("ipywidgets_state")
+        if state:
+            app.add_js_file(state[0], **state[1])
 
 
 def _set_default_mode(app, config):
@@ -142,4 +157,5 @@ def setup(app):
     app.connect("build-finished", _fix_pages)
     app.add_js_file(None, body=SCRIPT, priority=100)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
+    app.connect("html-page-context", _widget_states_of_every_page)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -61,6 +61,9 @@ def _subset(source: Path, codepoints: set[int], target: Path) -> int:
 
 def _chinese_font(outdir: Path, pages: list[str]) -> None:
     text = "".join(run for html in pages for run in CHINESE_RUN.findall(html))
+    # and the Chinese the stylesheet writes itself (the printed widgets' caption)
+    stylesheet = (outdir / "_static" / "custom.css").read_text(encoding="utf-8")
+    text += "".join(re.findall(r"[\u3000-\u9fff\uff00-\uffef]", stylesheet))
     codepoints = {ord(c) for c in text if not c.isspace()}
     if not NOTO_SOURCE.exists():
         logger.warning("no Chinese web font: %s is missing (run tools/vendor.py)", NOTO_SOURCE)

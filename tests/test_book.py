@@ -1,5 +1,6 @@
 """Build the book with warnings as errors, then check the HTML it produced."""
 import re
+import subprocess
 from urllib.parse import unquote, urlparse
 
 import pytest
@@ -40,6 +41,19 @@ def test_every_chapter_ends_with_where_to_discuss_it(pages):
         assert link["href"].startswith(f"{repository_url()}/issues/new?")
         assert path.stem in link["href"]
         assert ("讨论本章" if "zh" in path.parts else "Discuss this chapter") in link.text
+
+
+@pytest.mark.parametrize("edition", ["", "zh/"])
+def test_every_page_says_when_its_text_last_changed(pages, edition):
+    for entry in toc_files():
+        notebook = ROOT / f"{entry}.ipynb"
+        sources = [notebook if notebook.exists() else notebook.with_suffix(".md")]
+        if edition:
+            sources.append(ROOT / "locales" / "zh_CN" / "LC_MESSAGES" / f"{entry}.po")
+        date = subprocess.run(["git", "log", "-1", "--format=%cs", "--", *map(str, sources)],
+                              cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        footer = pages[HTML / edition / f"{entry}.html"].select_one("footer p.last-updated")
+        assert footer and re.search(r"\d{4}-\d\d-\d\d", footer.text)[0] == date, entry
 
 
 def test_no_broken_internal_links(pages):

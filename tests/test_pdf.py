@@ -1,11 +1,13 @@
-"""The PDF of the whole book (tools/pdf.py): built as one page and printed by Chromium,
-then read back with pypdf as a reader's PDF viewer would read it."""
+"""The PDFs of the whole book, both editions, and of each of its pages (tools/pdf.py):
+built as one page and printed by Chromium, cut into pages, then read back with pypdf as a
+reader's PDF viewer would read them."""
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
 import unicodedata
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -28,6 +30,24 @@ def pdf(build_log, pages):
 
 
 @pytest.fixture(scope="module")
+def zh_pdf(pdf):
+    from pypdf import PdfReader
+
+    result = subprocess.run([sys.executable, "-m", "tools.pdf", "--edition", "zh"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "warning" not in result.stderr, result.stderr
+    return PdfReader(HTML / "zh" / "karpathy-ideas.pdf")
+
+
+def test_the_chinese_pdf_is_a_whole_book_in_chinese(pdf, zh_pdf):
+    assert abs(len(zh_pdf.pages) - len(pdf.pages)) < 0.3 * len(pdf.pages)
+    text = " ".join(page.extract_text() for page in zh_pdf.pages[:40])
+    for term in ("反向传播", "循环神经网络", "勘误"):
+        assert term in text, term
+
+
+@pytest.fixture(scope="module")
 def text(pdf):
     # NFKC: the text font's ligatures ("ﬁ") read as their letters
     return [unicodedata.normalize("NFKC", " ".join(page.extract_text().split()))
@@ -43,10 +63,52 @@ def _titles(pages) -> list[str]:
     return titles
 
 
-def test_the_first_page_links_the_pdf(pages, pdf):
-    intro = pages[HTML / "intro.html"]
-    assert intro.select_one('article a[href="karpathy-ideas.pdf"]')
-    assert PDF.is_file()
+def _page(path: Path):
+    from bs4 import BeautifulSoup
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+@pytest.mark.parametrize("edition", ["", "zh/"])
+def test_the_first_page_links_the_pdf(pdf, zh_pdf, edition):
+    link = _page(HTML / edition / "intro.html").select_one('article a[href="karpathy-ideas.pdf"]')
+    assert link and not link.find_parent("p").has_attr("hidden")
+    assert (HTML / edition / "karpathy-ideas.pdf").is_file()
+
+
+@pytest.mark.parametrize("edition", ["", "zh/"])
+def test_each_page_has_its_own_pdf_that_its_download_menu_offers(pdf, zh_pdf, edition):
+    from pypdf import PdfReader
+
+    book = PdfReader(HTML / edition / "karpathy-ideas.pdf")
+    total = 0
+    for entry in toc_files():
+        part = PdfReader(HTML / edition / f"{entry}.pdf")
+        total += len(part.pages)
+        title = part.outline[0].title
+        assert title in " ".join(part.pages[0].extract_text().split()), (entry, title)
+        button = _page(HTML / edition / f"{entry}.html").select_one("a.btn-download-pdf-button")
+        assert button and button["href"] == f"{entry.split('/')[-1]}.pdf", entry
+    assert total == len(book.pages)       # the parts are the book, cut at its pages
+
+
+def test_no_page_links_a_pdf_that_was_not_built(build_log, tmp_path):
+    from tools import pdf as pdf_tool
+
+    site = tmp_path / "site"
+    for entry in ("intro", "chapters/04_rnn"):
+        (site / entry).parent.mkdir(parents=True, exist_ok=True)
+        (site / f"{entry}.html").write_text((HTML / f"{entry}.html").read_text("utf-8"), "utf-8")
+    pdf_tool.link(site)
+    intro, chapter = _page(site / "intro.html"), _page(site / "chapters/04_rnn.html")
+    assert intro.select_one('a[href="karpathy-ideas.pdf"]').find_parent("p").has_attr("hidden")
+    assert chapter.select_one("button.btn-download-pdf-button")["onclick"] == "window.print()"
+    # once the PDFs are there, the same step links them
+    (site / "karpathy-ideas.pdf").write_bytes(b"%PDF-1.4")
+    (site / "chapters" / "04_rnn.pdf").write_bytes(b"%PDF-1.4")
+    pdf_tool.link(site)
+    intro, chapter = _page(site / "intro.html"), _page(site / "chapters/04_rnn.html")
+    assert not intro.select_one('a[href="karpathy-ideas.pdf"]').find_parent("p").has_attr("hidden")
+    assert chapter.select_one("a.btn-download-pdf-button")["href"] == "04_rnn.pdf"
 
 
 def test_the_pdf_has_the_pages_of_a_whole_book(pdf):
@@ -80,6 +142,16 @@ def test_chinese_and_code_are_embedded_fonts(pdf):
         if font.get("/Subtype") == "/Type0":   # text fonts: embedded, not referenced
             descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
             assert {"/FontFile2", "/FontFile3"} & set(descriptor), f"{name} is not embedded"
+
+
+def test_every_widget_prints_as_a_captioned_figure(text):
+    # the one-page build holds every notebook's saved widget state (_ext/offline_html.py),
+    # so each widget prints as the page first draws it, with the print stylesheet's caption
+    single = (ROOT / "_build" / "singlehtml" / "intro.html").read_text(encoding="utf-8")
+    views = single.count('<script type="application/vnd.jupyter.widget-view+json">')
+    book = " ".join(text)
+    assert views >= 9 and book.count("shown at its first setting") == views
+    assert "scale of W_hh 1.0" in book       # chapter 04's explorer, drawn with its controls
 
 
 def test_maths_is_drawn_not_left_as_tex(text):

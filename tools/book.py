@@ -43,6 +43,10 @@ def build_html(capture: bool = False) -> str:
         log += (result.stdout or "") + (result.stderr or "")
         if result.returncode:
             raise subprocess.CalledProcessError(result.returncode, step, log)
+    from tools.pdf import link  # (tools.pdf builds with this module's commands)
+
+    link(HTML)  # the PDFs of an earlier build, where there are any
+    link(HTML / "zh")
     precompress()
     return log
 

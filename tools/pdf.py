@@ -14,20 +14,29 @@ its fonts (the book's Chinese font among them) and a bookmark outline of its hea
 `make book` runs it after building the HTML where Chromium is installed, and `make pdf`
 installs Chromium first if it is missing. The PDF lands beside the HTML book, which links
 to it from its first page: _build/html/karpathy-ideas.pdf (about 350 pages, 21 MB, in
-about a minute on 2 cores).
+about a minute on 2 cores). It is then cut into one PDF per page of the book, beside
+that page (chapters/04_rnn.pdf, with the book's page numbers), which the page's download
+menu offers as its ".pdf" instead of printing the page in the reader's browser.
+
+A page links only a PDF that was built: `link` (run after every HTML build as well)
+hides the first page's link to the book's PDF where there is none, and leaves a page's
+".pdf" the browser's print where its own PDF is missing.
 """
 from __future__ import annotations
 
 import argparse
+import html
 import logging
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from tools import i18n
-from tools.book import STRICT, jupyter_book
+from tools.book import STRICT, jupyter_book, precompress
 from tools.browser import chromium, serve
+from tools.notebooks import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "karpathy-ideas.pdf"
@@ -91,6 +100,79 @@ def print_pdf(target: Path = PDF["en"], single: Path = SINGLE["en"]) -> int:
     return target.stat().st_size
 
 
+def _title(page: Path) -> str:
+    """A page's h1 as the PDF's bookmark names it (HEADINGS)."""
+    text = page.read_text(encoding="utf-8")
+    h1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.S).search(text, text.index("<article"))
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", h1[1])).removesuffix("#").split())
+
+
+def split(book: Path, pages: list[str]) -> list[Path]:
+    """Cut the book's PDF into one PDF per page of the book, `pages` in the toc's order,
+    each beside its HTML page, and return them. A page of the book starts a new printed
+    page (the print stylesheet breaks before each) under a bookmark with its title; the
+    links that jump elsewhere in the book are dropped from the parts, the web links kept."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, NameObject
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    reader = PdfReader(book)
+
+    def bookmarks(outline):
+        for item in outline:
+            yield from bookmarks(item) if isinstance(item, list) else [item]
+
+    found, starts = bookmarks(reader.outline), []
+    for entry in pages:
+        title = _title(book.parent / f"{entry}.html")
+        bookmark = next((b for b in found if b.title == title), None)
+        if bookmark is None:
+            print(f"warning: no bookmark {title!r} in {book.name}; it is not cut into pages",
+                  file=sys.stderr)
+            return []
+        starts.append((title, reader.get_destination_page_number(bookmark)))
+    written = []
+    for entry, (title, first), (_, end) in zip(pages, starts,
+                                               starts[1:] + [("", len(reader.pages))]):
+        writer = PdfWriter()
+        for number in range(first, end):
+            page = writer.add_page(reader.pages[number])
+            links = page.get("/Annots") or []
+            kept = [link for link in links if "/URI" in link.get_object().get("/A", {})]
+            if len(kept) != len(links):
+                page[NameObject("/Annots")] = ArrayObject(kept)
+        writer.add_outline_item(title, 0)
+        writer.add_metadata({"/Title": title})
+        target = book.parent / f"{entry}.pdf"
+        with open(target, "wb") as out:
+            writer.write(out)
+        written.append(target)
+    return written
+
+
+PRINT_BUTTON = re.compile(r'<button onclick="window\.print\(\)"(\s+class="[^"]*'
+                          r'btn-download-pdf-button[^"]*")([^>]*)>(.*?)</button>', re.S)
+# the opening tag of the paragraph that links the book's PDF
+BOOK_LINK = re.compile(rf'<p(?: hidden)?>(?=(?:(?!</p>).)*href="{re.escape(NAME)}")', re.S)
+
+
+def link(site: Path) -> None:
+    """Point an edition's pages at the PDFs built beside them (see the module's doc)."""
+    for entry in toc_files():
+        page = site / f"{entry}.html"
+        if not page.exists():
+            continue
+        html = text = page.read_text(encoding="utf-8")
+        if (page.with_suffix(".pdf")).exists():
+            html = PRINT_BUTTON.sub(
+                lambda b: f'<a href="{page.with_suffix(".pdf").name}" download{b[1]}{b[2]}>'
+                          f'{b[3]}</a>', html)
+        hidden = "" if (site / NAME).exists() else " hidden"
+        html = BOOK_LINK.sub(f"<p{hidden}>", html)
+        if html != text:
+            page.write_text(html, encoding="utf-8")
+
+
 def _title_bookmarks(pdf: Path, headings: list[str]) -> None:
     """Give the PDF's bookmarks, one per heading in page order, the headings' text."""
     from pypdf import PdfWriter
@@ -135,6 +217,11 @@ def main() -> None:
     print("printing it with Chromium ...", flush=True)
     size = print_pdf(out, single)
     print(f"wrote {out} ({size / 1e6:.1f} MB) in {time.perf_counter() - start:.0f} s")
+    if out == PDF[args.edition]:
+        parts = split(out, toc_files())
+        link(out.parent)
+        precompress()
+        print(f"cut it into {len(parts)} PDFs, one beside each page")
 
 
 if __name__ == "__main__":

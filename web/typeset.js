@@ -44,9 +44,14 @@ function main(pages) {
         throw new Error(`TeX error in ${JSON.stringify(tex)}: ${adaptor.textContent(error)}`);
       }
       const markup = adaptor.outerHTML(node).replace(UNUSED, "");
-      // a display formula's own width, which custom.css lets a phone shrink it from
-      return display ? markup.replace(/<svg style="([^"]*)"([^>]*) width="([^"]+)"/,
-        '<svg style="--width: $3; $1"$2 width="$3"') : markup;
+      if (!display) return markup;
+      // A display formula: its own width, which custom.css lets a narrow column shrink it
+      // from, and a place in the tab order (as MathJax in the browser gives it), so that
+      // a formula too wide even so can be scrolled from the keyboard.
+      return markup
+        .replace(/<svg style="([^"]*)"([^>]*) width="([^"]+)"/,
+                 '<svg style="--width: $3; $1"$2 width="$3"')
+        .replace("<mjx-container ", '<mjx-container tabindex="0" ');
     });
     // (out of the layout rather than display: none, which some browsers draw no <use> from)
     const glyphs = '<svg aria-hidden="true" style="position: absolute; width: 0; height: 0">' +
