@@ -24,11 +24,30 @@
     script.onload = then;
     document.head.appendChild(script);
   }
+  // The saved widget state is in scripts of its own (offline_html.py moves it there, as
+  // it weighs up to 0.2 MB): each calls dlbookWidgetState with it, which puts it back
+  // into the page's state tag, where the widget manager reads it. (A script, not a JSON
+  // file to fetch: a page opened from disk may load scripts but not fetch files.)
+  function loadStates(then) {
+    var pending = Array.prototype.slice.call(document.querySelectorAll(
+      "script[type='application/vnd.jupyter.widget-state+json'][data-src]"));
+    (function next() {
+      var tag = pending.shift();
+      if (!tag) return then();
+      window.dlbookWidgetState = function (state) {
+        tag.textContent = JSON.stringify(state);
+        tag.removeAttribute("data-src");
+      };
+      loadScript(new URL(tag.dataset.src, location).href, next);
+    })();
+  }
   window.dlbookLoadWidgets = function () {
     if (widgetsRequested) return;
     widgetsRequested = true;
-    loadScript(new URL("vendor/requirejs/require.js", root).href, function () {
-      loadScript(new URL("vendor/html-manager/embed-amd.js", root).href);
+    loadStates(function () {
+      loadScript(new URL("vendor/requirejs/require.js", root).href, function () {
+        loadScript(new URL("vendor/html-manager/embed-amd.js", root).href);
+      });
     });
   };
   function loadWidgetsWhenNear() {

@@ -22,6 +22,9 @@
   files under _images: the frames of the animation players and the figures in saved
   widget state. A page then fetches a frame when it is shown, and a widget's figures
   when the widget manager draws them, instead of carrying them all in its HTML.
+- Moves each page's saved widget state (up to 0.2 MB of JSON, which the page needs only
+  when its widgets are drawn) into a script of its own under _widgets, which
+  offline_html.js loads with the widget manager, when the reader comes near a widget.
 - Marks every figure `loading="lazy"`: a chapter has dozens of figures, and a reader on
   a phone should fetch those near the screen, not all of them when the page opens.
 - Removes the search index from every page but the search page: the theme loads it for a
@@ -94,6 +97,9 @@ FONTAWESOME_JS = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawe
 
 SEARCH_SCRIPTS = re.compile(r'\s*<script src="[^"]*(?:_static/searchtools|_static/language_data|'
                             r'searchindex)\.js"></script>')
+WIDGET_STATE_TAG = '<script type="application/vnd.jupyter.widget-state+json"'
+# a state still inline (a page written by this build), not one already moved to a file
+WIDGET_STATE = re.compile(re.escape(WIDGET_STATE_TAG) + r">(.+?)</script>", re.S)
 # the book's figures, not the theme's icons (which sit in menus that may stay closed)
 EAGER_IMAGE = re.compile(r'<img (?![^>]*\bloading=)(?![^>]*src="[^"]*_static/)')
 SCRIPT_BLOCK = re.compile(r"(<script\b.*?</script>)", re.S)
@@ -109,6 +115,17 @@ def _images_to_files(html: str, page: Path, outdir: Path) -> str:
         image.write_bytes(data)
         return os.path.relpath(image, page.parent).replace(os.sep, "/")
     return INLINE_IMAGE.sub(to_file, html)
+
+
+def _states_to_files(html: str, page: Path, outdir: Path) -> str:
+    def to_file(match):
+        state = match[1].encode("utf-8")
+        script = outdir / "_widgets" / f"{hashlib.sha256(state).hexdigest()[:24]}.js"
+        script.parent.mkdir(exist_ok=True)
+        script.write_bytes(b"dlbookWidgetState(" + state + b");\n")
+        return (f'{WIDGET_STATE_TAG} data-src="'
+                f'{os.path.relpath(script, page.parent).replace(os.sep, "/")}"></script>')
+    return WIDGET_STATE.sub(to_file, html)
 
 
 def _lazy_images(html: str) -> str:
@@ -146,7 +163,8 @@ def _fix_pages(app, exception):
         fixed = FONTAWESOME_JS.sub("", html.replace('role="doc-biblioentry"', 'role="listitem"'))
         if page != outdir / "search.html":
             fixed = SEARCH_SCRIPTS.sub("", fixed)
-        fixed = _mark_chinese(_lazy_images(_images_to_files(fixed, page, outdir)))
+        fixed = _images_to_files(fixed, page, outdir)
+        fixed = _mark_chinese(_lazy_images(_states_to_files(fixed, page, outdir)))
         if fixed != html:
             page.write_text(fixed, encoding="utf-8")
 

@@ -15,26 +15,15 @@ import json
 import statistics
 from pathlib import Path
 
-from tools.browser import chromium, serve
+from tools.browser import FIRST_PAINT, chromium, serve, slow_4g
 from tools.notebooks import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
-SLOW_4G = {"offline": False, "latency": 150, "downloadThroughput": 1.6e6 / 8 * 0.9,
-           "uploadThroughput": 0.75e6 / 8 * 0.9}
-FIRST_PAINT = """() => new Promise(done => new PerformanceObserver(
-    list => list.getEntriesByName('first-contentful-paint')
-        .forEach(paint => done(paint.startTime / 1000)))
-    .observe({type: 'paint', buffered: true}))"""
-
-
 def open_page(browser, url: str) -> dict:
     """One load of `url` on slow 4G: seconds to first paint and to load, bytes fetched."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    cdp = context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-    cdp.send("Network.emulateNetworkConditions", SLOW_4G)
+    cdp = slow_4g(context, page)
     sent, decoded = {}, {}
     cdp.on("Network.loadingFinished",
            lambda event: sent.__setitem__(event["requestId"], event["encodedDataLength"]))

@@ -79,7 +79,10 @@ def test_no_broken_internal_links(pages):
 
 def test_concepts_page_shows_widgets_figures_and_errata(pages):
     soup = pages[HTML / "chapters" / "02_concepts.html"]
-    assert soup.find("script", type="application/vnd.jupyter.widget-state+json")
+    # the saved widget state in a script of its own, loaded when a widget comes near
+    state = soup.find("script", type="application/vnd.jupyter.widget-state+json")
+    assert state and not state.string
+    assert (HTML / "chapters" / state["data-src"]).read_text().startswith("dlbookWidgetState({")
     assert soup.find("script", type="application/vnd.jupyter.widget-view+json")
     # the neuron explorer is the page's own: its markup and the script that draws it
     neuron = soup.select_one("div.dlbook-neuron")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from test_browser import NOTEBOOK_PAGES, PAGES, SCREENSHOTS, _open, scroll_through
+from tools.browser import FIRST_PAINT, slow_4g
 
 PHONE = {"width": 375, "height": 812}
 MB = 1_000_000
@@ -445,11 +446,6 @@ def test_text_pages_weigh_little(weights, entry):
     assert weights[entry] < 1 * MB, f"{weights[entry] / MB:.2f} MB"
 
 
-# Chrome's "slow 4G": 150 ms, 1.6 Mbit/s down, 0.75 Mbit/s up, and 90% of that throughput
-SLOW_4G = {"offline": False, "latency": 150, "downloadThroughput": 1.6e6 / 8 * 0.9,
-           "uploadThroughput": 0.75e6 / 8 * 0.9}
-
-
 @pytest.fixture(scope="module")
 def first_paints(browser, server):
     """Seconds from the request to the first text or image drawn, on slow 4G with an
@@ -458,15 +454,9 @@ def first_paints(browser, server):
     for entry in PAGES + ["search", "zh/search"]:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
-        cdp = context.new_cdp_session(page)
-        cdp.send("Network.enable")
-        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-        cdp.send("Network.emulateNetworkConditions", SLOW_4G)
+        slow_4g(context, page)
         page.goto(f"{server}/{entry}.html", wait_until="commit")
-        paints[entry] = page.evaluate("""() => new Promise(done => new PerformanceObserver(
-            list => list.getEntriesByName('first-contentful-paint')
-                .forEach(paint => done(paint.startTime / 1000)))
-            .observe({type: 'paint', buffered: true}))""")
+        paints[entry] = page.evaluate(FIRST_PAINT)
         context.close()
     return paints
 

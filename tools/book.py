@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 STRICT = ("--warningiserror", "--keep-going")
 # what a server sends compressed; images and fonts are compressed already
-TEXT = {".html", ".css", ".js", ".json", ".svg", ".txt", ".ipynb", ".map", ".xml"}
+TEXT = {".html", ".css", ".js", ".json", ".svg", ".txt", ".ipynb", ".xml"}
 
 
 def jupyter_book(*options: str) -> list[str]:

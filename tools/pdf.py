@@ -150,23 +150,30 @@ def split(book: Path, pages: list[str]) -> list[Path]:
     return written
 
 
+# the ".pdf" of a page's download menu: the browser's print, or a link to the page's PDF
 PRINT_BUTTON = re.compile(r'<button onclick="window\.print\(\)"(\s+class="[^"]*'
                           r'btn-download-pdf-button[^"]*")([^>]*)>(.*?)</button>', re.S)
+PDF_LINK = re.compile(r'<a href="[^"]*\.pdf" download(\s+class="[^"]*'
+                      r'btn-download-pdf-button[^"]*")([^>]*)>(.*?)</a>', re.S)
 # the opening tag of the paragraph that links the book's PDF
 BOOK_LINK = re.compile(rf'<p(?: hidden)?>(?=(?:(?!</p>).)*href="{re.escape(NAME)}")', re.S)
 
 
 def link(site: Path) -> None:
-    """Point an edition's pages at the PDFs built beside them (see the module's doc)."""
+    """Point an edition's pages at the PDFs built beside them, and at none that is not
+    (see the module's doc)."""
     for entry in toc_files():
         page = site / f"{entry}.html"
         if not page.exists():
             continue
         html = text = page.read_text(encoding="utf-8")
-        if (page.with_suffix(".pdf")).exists():
+        pdf = page.with_suffix(".pdf")
+        if pdf.exists():
             html = PRINT_BUTTON.sub(
-                lambda b: f'<a href="{page.with_suffix(".pdf").name}" download{b[1]}{b[2]}>'
-                          f'{b[3]}</a>', html)
+                lambda b: f'<a href="{pdf.name}" download{b[1]}{b[2]}>{b[3]}</a>', html)
+        else:
+            html = PDF_LINK.sub(
+                lambda b: f'<button onclick="window.print()"{b[1]}{b[2]}>{b[3]}</button>', html)
         hidden = "" if (site / NAME).exists() else " hidden"
         html = BOOK_LINK.sub(f"<p{hidden}>", html)
         if html != text:

@@ -21,9 +21,40 @@ const {AssistiveMmlHandler} = require("mathjax-full/js/a11y/assistive-mml.js");
 const {AllPackages} = require("mathjax-full/js/input/tex/AllPackages.js");
 
 const adaptor = liteAdaptor();
-// attributes only MathJax's own menu and explorer read, a third of the markup
-const UNUSED = / data-(?:mml-node|c|mjx-texclass)="[^"]*"/g;
 AssistiveMmlHandler(RegisterHTMLHandler(adaptor));
+
+// What an SVG inside an HTML page does without, about 40% of MathJax's markup: the
+// attributes only MathJax's own menu and explorer read, the XML namespaces (the HTML
+// parser puts <svg> in its namespace), xlink: (SVG 2 reads href), an attribute for
+// Internet Explorer, and groups that carry no attribute.
+const UNUSED = / (?:data-(?:mml-node|c|mjx-texclass)="[^"]*"|xmlns(?::xlink)?="[^"]*"|focusable="false")/g;
+
+function unwrapPlainGroups(svg) {
+  const kept = [];
+  return svg.replace(/<g>|<g\s[^>]*>|<\/g>/g, (tag) => {
+    if (tag === "</g>") return kept.pop() ? tag : "";
+    kept.push(tag !== "<g>");
+    return kept[kept.length - 1] ? tag : "";
+  });
+}
+
+// A page's glyphs are named MJX-TEX-I-1D465 and the like, a name written at each use:
+// short names (mj-0, mj-1, ...) for each page instead.
+function shortNames(maths, glyphs) {
+  const names = new Map();
+  const rename = (id) => {
+    if (!names.has(id)) names.set(id, `mj-${names.size.toString(36)}`);
+    return names.get(id);
+  };
+  return {
+    maths: maths.map((m) => m.replace(/xlink:href="#([^"]+)"/g, (_, id) => `href="#${rename(id)}"`)),
+    glyphs: glyphs.replace(/ id="([^"]+)"/g, (_, id) => ` id="${rename(id)}"`),
+  };
+}
+
+function compact(markup) {
+  return unwrapPlainGroups(markup.replace(UNUSED, ""));
+}
 
 function typesetter() {
   // the packages MathJax's browser component loads or autoloads (\boldsymbol, \cancel, ...)
@@ -43,7 +74,7 @@ function main(pages) {
       if (error) {
         throw new Error(`TeX error in ${JSON.stringify(tex)}: ${adaptor.textContent(error)}`);
       }
-      const markup = adaptor.outerHTML(node).replace(UNUSED, "");
+      const markup = compact(adaptor.outerHTML(node));
       if (!display) return markup;
       // A display formula: its own width, which custom.css lets a narrow column shrink it
       // from, and a place in the tab order (as MathJax in the browser gives it), so that
@@ -55,11 +86,14 @@ function main(pages) {
     });
     // (out of the layout rather than display: none, which some browsers draw no <use> from)
     const glyphs = '<svg aria-hidden="true" style="position: absolute; width: 0; height: 0">' +
-      adaptor.outerHTML(svg.fontCache.getCache()) + "</svg>";
-    out.push({maths, glyphs});
+      compact(adaptor.outerHTML(svg.fontCache.getCache())) + "</svg>";
+    out.push(shortNames(maths, glyphs));
   }
   process.stdout.write(JSON.stringify(out) + "\n");
-  process.stdout.write(JSON.stringify({css: adaptor.textContent(svg.styleSheet(document))}) + "\n");
+  // (the rules that named the attributes left out apply to the elements themselves)
+  const css = adaptor.textContent(svg.styleSheet(document))
+    .replace(/g\[data-mml-node="mtable"\] > /g, "").replace(/\[data-c\]/g, "");
+  process.stdout.write(JSON.stringify({css}) + "\n");
 }
 
 let input = "";

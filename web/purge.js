@@ -1,0 +1,36 @@
+// Cuts the stylesheets the book takes from its theme and extensions to the rules its pages
+// can use, when the book is built (_ext/stylesheets.py runs it).
+//
+// Reads JSON from stdin: {"css": [stylesheet, ...], "content": [file, ...]}, the pages and
+// the scripts that may write markup (the theme's, the widget manager's). Each stylesheet
+// is rewritten in place without the rules whose classes, ids and element names none of
+// the content names, with PurgeCSS (pinned in package.json). Writes one JSON line:
+// {stylesheet: [bytes before, bytes after], ...}.
+//
+//     node web/purge.js < files.json
+
+const fs = require("fs");
+const {PurgeCSS} = require("purgecss");
+
+async function main({css, content}) {
+  const before = Object.fromEntries(css.map((file) => [file, fs.statSync(file).size]));
+  const results = await new PurgeCSS().purge({
+    css, content,
+    // CSS custom properties, @font-face and @keyframes stay (PurgeCSS's defaults): the
+    // theme sets its colours through variables that scripts switch
+  });
+  const sizes = {};
+  for (const {file, css: kept} of results) {
+    fs.writeFileSync(file, kept);
+    sizes[file] = [before[file], Buffer.byteLength(kept)];
+  }
+  process.stdout.write(JSON.stringify(sizes) + "\n");
+}
+
+let input = "";
+process.stdin.setEncoding("utf8");
+process.stdin.on("data", (chunk) => { input += chunk; });
+process.stdin.on("end", () => main(JSON.parse(input)).catch((error) => {
+  console.error(error);
+  process.exit(1);
+}));
