@@ -432,12 +432,13 @@ def weights(browser, server):
 
 
 @pytest.mark.parametrize("entry", PAGES + ["zh/search"])
-def test_no_page_weighs_more_than_2_mb(weights, entry):
-    # Issue 38 asks for 1 MB. The maths typeset at build time (no 1.15 MB MathJax) and
-    # the theme's icon rules cut to the book's icons brought the heaviest page from
-    # 2.7 MB to 1.8 MB; what is left is the HTML of the maths (0.4 MB in chapters 04-06),
-    # the highlighted code and the theme's stylesheet.
-    assert weights[entry] < 2 * MB, f"{weights[entry] / MB:.2f} MB"
+def test_no_page_weighs_more_than_1_4_mb(weights, entry):
+    # Issue 38 asks for 1 MB. The maths typeset at build time (no 1.15 MB MathJax), the
+    # stylesheets cut to the pages' rules and the widget state loaded when near brought
+    # the heaviest page from 2.7 MB to 1.33 MB (the Chinese chapter 04); what is left is
+    # the maths (0.33 MB in chapters 04-06), the highlighted code (0.24 MB) and, in the
+    # Chinese edition, its font (0.17 MB).
+    assert weights[entry] < 1.4 * MB, f"{weights[entry] / MB:.2f} MB"
 
 
 @pytest.mark.parametrize("entry", TEXT_PAGES)
