@@ -4,14 +4,9 @@ are checked in a browser by test_browser.py (typeset, no TeX left, axe)."""
 from __future__ import annotations
 
 import re
-import sys
 
+import maths  # the book's Sphinx extension, in _ext/ (pytest.ini's pythonpath)
 import pytest
-
-from conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "_ext"))
-import maths  # noqa: E402 (the book's Sphinx extensions live in _ext/)
 
 PAGE = """<html><head><title>t</title></head><body data-x="1"><p>Let
 <span class="math notranslate nohighlight">\\(\\mathbf{h}_t &lt; 1\\)</span> and</p>
@@ -19,6 +14,12 @@ PAGE = """<html><head><title>t</title></head><body data-x="1"><p>Let
 <span class="eqno">(1)<a class="headerlink" href="#equation-one">#</a></span>\\[
 \\frac{\\partial L}{\\partial W} = \\sum_t \\delta_t\\, \\mathbf{x}_t^\\top
 \\]</div></body></html>"""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def mathjax(build_log):
+    """mathjax-full, which `npm ci` installs in the book's build (tests/conftest.py: one
+    build per test run, whichever test needs it first)."""
 
 
 def test_a_page_is_typeset_once_with_the_glyphs_it_draws():
