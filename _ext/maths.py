@@ -16,17 +16,13 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
-from sphinx.errors import ExtensionError
 from sphinx.ext.mathjax import html_visit_displaymath, html_visit_math
 
+import node
 from editions import own_pages
 
-ROOT = Path(__file__).resolve().parents[1]
-TYPESET = ROOT / "web" / "typeset.js"
 MATH = re.compile(r'(<(span|div) class="math notranslate nohighlight"[^>]*>)(.*?)(</\2>)', re.S)
 # a display formula: an equation number (Sphinx's `eqno` span) may come before the TeX
 DISPLAY = re.compile(r"\\\[(.*)\\\]", re.S)
@@ -46,14 +42,7 @@ def _formulas(page: str) -> list[tuple[str, bool]]:
 
 
 def _typeset(pages: list[list[tuple[str, bool]]]) -> tuple[list[dict], str]:
-    node = shutil.which("node")
-    if node is None:
-        raise ExtensionError("Node.js is needed to typeset the maths: apt-get install nodejs")
-    done = subprocess.run([node, str(TYPESET)], input=json.dumps(pages), capture_output=True,
-                          text=True, cwd=ROOT)
-    if done.returncode:
-        raise ExtensionError(f"typesetting the maths failed:\n{done.stderr[-2000:]}")
-    typeset, style = done.stdout.splitlines()
+    typeset, style = node.run("typeset.js", pages, "typesetting the maths").splitlines()
     return json.loads(typeset), json.loads(style)["css"]
 
 

@@ -12,18 +12,14 @@ elements; custom.css, the book's own, is kept whole. Variables, @font-face and
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
-from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
+import node
 from editions import own_pages
 
 logger = logging.getLogger(__name__)
-ROOT = Path(__file__).resolve().parents[1]
-PURGE = ROOT / "web" / "purge.js"
 OWN = {"custom.css"}
 
 
@@ -36,14 +32,8 @@ def _cut_stylesheets(app, exception):
     content = [str(page) for page in own_pages(outdir)]
     content += [str(script) for folder in (static, outdir / "vendor")
                 for script in sorted(folder.rglob("*.js"))]
-    node = shutil.which("node")
-    if node is None:
-        raise ExtensionError("Node.js is needed to cut the stylesheets: apt-get install nodejs")
-    done = subprocess.run([node, str(PURGE)], input=json.dumps({"css": css, "content": content}),
-                          capture_output=True, text=True, cwd=ROOT)
-    if done.returncode:
-        raise ExtensionError(f"cutting the stylesheets failed:\n{done.stderr[-2000:]}")
-    sizes = json.loads(done.stdout)
+    sizes = json.loads(node.run("purge.js", {"css": css, "content": content},
+                                "cutting the stylesheets"))
     before, after = (sum(size[i] for size in sizes.values()) for i in (0, 1))
     logger.info("stylesheets cut to the pages' rules: %.0f kB -> %.0f kB", before / 1e3,
                 after / 1e3)
