@@ -85,12 +85,13 @@ def join_command(groups: list[Path]) -> list[str]:
     return ["/bin/sh", "-c", f'{moves} && exec "$@"', "sandbox"]
 
 
-def remove(groups: list[Path] | None) -> None:
-    """Stop whatever still runs in ``groups`` and delete them."""
+def remove(groups: list[Path] | None, seconds: float = 30) -> None:
+    """Stop whatever still runs in ``groups`` and delete them. A process the OOM killer
+    chose can take seconds to exit while a busy machine reclaims its memory, and the
+    group cannot go before it does: so keep trying for ``seconds``, not a fixed count."""
     for group in groups or []:
-        for _ in range(50):
-            if not group.exists():
-                break
+        deadline = time.monotonic() + seconds
+        while group.exists() and time.monotonic() < deadline:
             if (group / "cgroup.kill").exists():
                 _write(group / "cgroup.kill", "1")
             else:
