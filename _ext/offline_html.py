@@ -12,6 +12,10 @@
 - Drops duplicate <script> entries: sphinx-thebe and sphinx-togglebutton register their
   inline configuration twice in this Jupyter Book build, and the second
   `const THEBE_JS_URL` is a console error on every page.
+- Leaves out what extensions add to every page and no page of this book uses:
+  sphinx-thebe's script, stylesheet and settings (the book launches Colab and Binder, not
+  live code inside the page), and sphinx-design's tabs script and stylesheet on a page
+  with none of its components.
 - Leaves out the top bar that pydata-sphinx-theme 0.17 renders above sphinx-book-theme's
   own header: it is empty but for a second search field, and its hidden sidebar toggles
   are the ones the theme's script wires up, so the visible toggles did nothing
@@ -90,6 +94,20 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     scripts[:] = unique
 
 
+def _unused_assets(app, pagename, templatename, context, doctree):
+    design = 'class="sd-' in context.get("body", "")
+
+    def used(asset) -> bool:
+        name = getattr(asset, "filename", None) or ""
+        body = getattr(asset, "attributes", {}).get("body", "")
+        if "sphinx-thebe" in name or "THEBE_JS_URL" in body:
+            return False
+        return design or not ("design-tabs" in name or "sphinx-design" in name)
+    for key in ("script_files", "css_files"):   # (lists the pages share: not changed)
+        if context.get(key):
+            context[key] = [asset for asset in context[key] if used(asset)]
+
+
 # the theme's template writes this tag itself, so it is removed from the written pages
 FONTAWESOME_JS = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*">'
                             r'</script>')
@@ -117,9 +135,16 @@ def _images_to_files(html: str, page: Path, outdir: Path) -> str:
     return INLINE_IMAGE.sub(to_file, html)
 
 
+# an image in a saved widget's HTML (a JSON string, so its quotes are escaped)
+IMAGE_IN_STATE = re.compile(r'<img (?!loading=)')
+
+
 def _states_to_files(html: str, page: Path, outdir: Path) -> str:
     def to_file(match):
-        state = match[1].encode("utf-8")
+        # A precomputed widget holds a figure for every setting of its controls, up to
+        # 1.1 MB of them (chapter 03's playground), in a stack that shows one at a time:
+        # lazy, a hidden figure is fetched when its setting is chosen, not with the widget.
+        state = IMAGE_IN_STATE.sub(r'<img loading=\\"lazy\\" ', match[1]).encode("utf-8")
         script = outdir / "_widgets" / f"{hashlib.sha256(state).hexdigest()[:24]}.js"
         script.parent.mkdir(exist_ok=True)
         script.write_bytes(b"dlbookWidgetState(" + state + b");\n")
@@ -175,5 +200,6 @@ def setup(app):
     app.connect("build-finished", _fix_pages)
     app.add_js_file(None, body=SCRIPT, priority=100)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
+    app.connect("html-page-context", _unused_assets, priority=900)
     app.connect("html-page-context", _widget_states_of_every_page)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

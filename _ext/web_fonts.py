@@ -5,10 +5,16 @@ in _config.yml; runs when the HTML is written, after offline_html has fixed the 
   Chinese; a reader whose machine has no CJK font would see boxes. The pages therefore
   carry their own: Noto Sans SC (SIL Open Font License 1.1, from the npm package
   @fontsource/noto-sans-sc pinned in web/package.json), subset to exactly the characters
-  inside the pages' `lang="zh-Hans"` runs (a few hundred, about 50 kB) and written to
-  _static/fonts/ with its license. custom.css draws every `:lang(zh-Hans)` run with it.
-  A character the font lacks is a build warning, so with `--warningiserror` the build
-  fails instead of a reader meeting a box.
+  inside the pages' `lang="zh-Hans"` runs and written to _static/fonts/ with its license.
+  custom.css draws every `:lang(zh-Hans)` run with it. The Chinese edition uses 1,200
+  characters (0.17 MB of font), a chapter 650-750 of them: so the font is cut in two.
+  `noto-sans-sc-book.woff2`, which custom.css names, holds the characters half the
+  pages use, and is fetched once for the whole book; each page that uses more adds
+  a second face of the same family, with only its own characters, in a `<style>` of its
+  own (a browser draws a character from the last face whose `unicode-range` has it).
+  The search page's face has every character, for results from any page. A character
+  the font lacks is a build warning, so with `--warningiserror` the build fails instead
+  of a reader meeting a box.
 - Icons. The theme draws its icons (menu, search, dark mode, ...) from Font Awesome
   Free's web fonts (SIL OFL 1.1), 280 kB for about 2,000 icons of which the book shows
   fewer than 20. The fonts are cut to the icons named anywhere in the pages or the
@@ -16,9 +22,13 @@ in _config.yml; runs when the HTML is written, after offline_html has fixed the 
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import io
+import os
 import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 from fontTools import subset
@@ -43,15 +53,25 @@ ICON_RULE = re.compile(r'((?:\.fa-[a-z0-9-]+:(?:before|after),?)+)\{content:"\\(
 ICON_CODE = re.compile(r'content:\s*"\\(f[0-9a-f]{3})"')
 
 
-def _subset(source: Path, codepoints: set[int], target: Path) -> int:
-    """Write the glyphs of `codepoints` that `source` has to `target` (WOFF2); returns
-    the bytes written."""
-    options = subset.Options()
-    options.flavor = "woff2"
+@functools.lru_cache(maxsize=1)
+def _unpacked(source: Path) -> bytes:
+    """A WOFF2 font as an uncompressed one: unpacking Noto Sans SC takes 3.4 s, cutting
+    a subset from the unpacked font 0.2 s, and a build cuts one for each page."""
     font = TTFont(source)
-    subsetter = subset.Subsetter(options)
+    font.flavor = None
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
+
+
+def _subset(source: Path | bytes, codepoints: set[int], target: Path) -> int:
+    """Write the glyphs of `codepoints` that `source` (a file, or a font's bytes) has to
+    `target` (WOFF2); returns the bytes written."""
+    font = TTFont(io.BytesIO(source) if isinstance(source, bytes) else source)
+    subsetter = subset.Subsetter(subset.Options())
     subsetter.populate(unicodes=codepoints)
     subsetter.subset(font)
+    font.flavor = "woff2"   # (a font is saved as it was read unless told)
     buffer = io.BytesIO()   # `target` may be `source`
     font.save(buffer)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -59,23 +79,73 @@ def _subset(source: Path, codepoints: set[int], target: Path) -> int:
     return len(buffer.getvalue())
 
 
-def _chinese_font(outdir: Path, pages: list[str]) -> None:
-    text = "".join(run for html in pages for run in CHINESE_RUN.findall(html))
-    # and the Chinese the stylesheet writes itself (the printed widgets' caption)
-    stylesheet = (outdir / "_static" / "custom.css").read_text(encoding="utf-8")
-    text += "".join(re.findall(r"[\u3000-\u9fff\uff00-\uffef]", stylesheet))
-    codepoints = {ord(c) for c in text if not c.isspace()}
+COMMON_SHARE = 0.5       # a character on this share of the pages goes in the shared face
+FACE_MARK = "<!-- the page's own Chinese characters -->"
+FACE = re.compile(re.escape(FACE_MARK) + r"<style>.*?</style>\n?", re.S)
+
+
+def _han(text: str) -> set[int]:
+    return {ord(c) for c in text if not c.isspace()}
+
+
+def _unicode_range(codepoints: set[int]) -> str:
+    return ",".join(f"U+{c:x}" for c in sorted(codepoints))
+
+
+def _page_face(page: str, font: str, codepoints: set[int]) -> str:
+    """``page`` with a face of its own for ``codepoints`` (``font``, relative to it), in
+    place of the one an earlier build gave it, and after custom.css's face, which a
+    browser then checks second."""
+    page = FACE.sub("", page)
+    if not codepoints:
+        return page
+    face = (f'{FACE_MARK}<style>@font-face {{ font-family: "Noto Sans SC (book)"; '
+            f'src: url("{font}") format("woff2"); font-display: swap; '
+            f"unicode-range: {_unicode_range(codepoints)} }}</style>\n")
+    return page.replace("</head>", face + "</head>", 1)
+
+
+def _chinese_font(outdir: Path, pages: dict[Path, str], split: bool = True) -> None:
+    """Cut the font for ``pages``: one face shared by them and one per page, or, unless
+    ``split``, one face for all (the one-page build printed to the PDF, where a word
+    drawn from two fonts would be copied and searched as two)."""
     if not NOTO_SOURCE.exists():
         logger.warning("no Chinese web font: %s is missing (run tools/vendor.py)", NOTO_SOURCE)
         return
-    missing = codepoints - set(TTFont(NOTO_SOURCE).getBestCmap())
+    used = {path: _han("".join(CHINESE_RUN.findall(html))) for path, html in pages.items()}
+    # and the Chinese the stylesheet writes itself (the printed widgets' caption)
+    stylesheet = (outdir / "_static" / "custom.css").read_text(encoding="utf-8")
+    written = _han("".join(re.findall(r"[\u3000-\u9fff\uff00-\uffef]", stylesheet)))
+    every = set().union(written, *used.values())
+    missing = every - set(TTFont(io.BytesIO(_unpacked(NOTO_SOURCE))).getBestCmap())
     if missing:
         logger.warning("Noto Sans SC's simplified-Chinese set lacks %s; these characters "
                        "will be drawn by the reader's own fonts",
                        "".join(sorted(map(chr, missing))))
-    size = _subset(NOTO_SOURCE, codepoints, outdir / CHINESE_FONT)
-    shutil.copy2(NOTO / "LICENSE", outdir / "_static" / "fonts" / "noto-sans-sc-LICENSE.txt")
-    logger.info("Chinese web font: %d characters, %.0f kB", len(codepoints), size / 1e3)
+    pages_using = Counter(c for codepoints in used.values() for c in codepoints)
+    common = written | {c for c, n in pages_using.items()
+                        if n >= COMMON_SHARE * len(used) or not split}
+    fonts = outdir / "_static" / "fonts"
+    source = _unpacked(NOTO_SOURCE)
+    size = _subset(source, common, outdir / CHINESE_FONT)
+    shutil.copy2(NOTO / "LICENSE", fonts / "noto-sans-sc-LICENSE.txt")
+    written_faces = set()
+    for path, html in pages.items():
+        own = (every if path == outdir / "search.html" else used[path]) - common
+        name = f"noto-sans-sc-{hashlib.sha1(_unicode_range(own).encode()).hexdigest()[:12]}.woff2"
+        if own and name not in written_faces:
+            _subset(source, own, fonts / name)
+            written_faces.add(name)
+        font = Path(os.path.relpath(fonts / name, path.parent)).as_posix()
+        lean = _page_face(html, font, own)
+        if lean != html:
+            path.write_text(lean, encoding="utf-8")
+            pages[path] = lean
+    for stale in fonts.glob("noto-sans-sc-*.woff2"):
+        if stale.name not in written_faces | {Path(CHINESE_FONT).name}:
+            stale.unlink()
+    logger.info("Chinese web font: %d characters; %d in the shared face (%.0f kB), the "
+                "rest in %d pages' own", len(every), len(common), size / 1e3, len(written_faces))
 
 
 def _icon_fonts(outdir: Path, pages: list[str]) -> None:
@@ -104,9 +174,9 @@ def _cut_fonts(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
-    pages = [page.read_text(encoding="utf-8") for page in own_pages(outdir)]
-    _chinese_font(outdir, pages)
-    _icon_fonts(outdir, pages)
+    pages = {page: page.read_text(encoding="utf-8") for page in own_pages(outdir)}
+    _chinese_font(outdir, pages, split=app.builder.name != "singlehtml")
+    _icon_fonts(outdir, list(pages.values()))
 
 
 def setup(app):

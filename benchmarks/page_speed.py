@@ -15,7 +15,7 @@ import json
 import statistics
 from pathlib import Path
 
-from tools.browser import FIRST_PAINT, chromium, serve, slow_4g
+from tools.browser import FIRST_PAINT, Fetched, chromium, serve, slow_4g
 from tools.notebooks import toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,18 +23,13 @@ def open_page(browser, url: str) -> dict:
     """One load of `url` on slow 4G: seconds to first paint and to load, bytes fetched."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    cdp = slow_4g(context, page)
-    sent, decoded = {}, {}
-    cdp.on("Network.loadingFinished",
-           lambda event: sent.__setitem__(event["requestId"], event["encodedDataLength"]))
-    page.on("response", lambda r: decoded.__setitem__(r.url, len(r.body()))
-            if r.ok and r.request.method == "GET" else None)
+    fetched = Fetched(context, page, slow_4g(context, page))
     page.goto(url, wait_until="load")
     paint = page.evaluate(FIRST_PAINT)
     load = page.evaluate("() => performance.getEntriesByType('navigation')[0].loadEventEnd")
+    decoded, sent = fetched.total()
     context.close()
-    return {"first_paint_s": paint, "load_s": load / 1000,
-            "bytes": sum(decoded.values()), "bytes_sent": sum(sent.values())}
+    return {"first_paint_s": paint, "load_s": load / 1000, "bytes": decoded, "bytes_sent": sent}
 
 
 def main() -> None:

@@ -260,12 +260,47 @@ def test_every_chinese_run_is_marked_and_the_books_font_draws_it(pages, edition)
     assert len({c for c in marked if HAN.match(c)}) > 200
     fonts = root / "_static" / "fonts"
     assert "SIL OPEN FONT LICENSE" in (fonts / "noto-sans-sc-LICENSE.txt").read_text().upper()
-    font = TTFont(fonts / "noto-sans-sc-book.woff2")
-    cmap = set(font.getBestCmap())
-    missing = {c for c in marked if HAN.match(c) and ord(c) not in cmap}
-    assert not missing, "".join(sorted(missing))
-    # cut to the edition's characters, not the font's tens of thousands
-    assert len(cmap) < 2 * len(marked)
+    shared = set(TTFont(fonts / "noto-sans-sc-book.woff2").getBestCmap())
+    # cut to the edition's characters, not the font's tens of thousands, and shared by
+    # the pages: no page's own face holds what the shared one has
+    assert len(shared) < len(marked)
+    for path, soup in pages.items():
+        if (path.relative_to(HTML).parts[0] == "zh") != bool(edition):
+            continue
+        drawn = set(shared)
+        for face in re.findall(r'src: url\("([^"]+)"\)[^}]*unicode-range: ([^ }]+)',
+                               "".join(style.text for style in soup.find_all("style"))):
+            own = set(TTFont(path.parent / face[0]).getBestCmap())
+            assert own == {int(c[2:], 16) for c in face[1].split(",")} and not own & shared
+            drawn |= own
+        used = {c for run in soup.find_all(lang="zh-Hans") for c in run.text if HAN.match(c)}
+        missing = {c for c in used if ord(c) not in drawn}
+        assert not missing, f"{path.relative_to(HTML)}: {''.join(sorted(missing))}"
+
+
+def test_code_blocks_keep_their_text_without_the_spans_that_draw_nothing(pages):
+    import nbformat
+    from highlight import plain_classes, unwrap
+
+    css = ('html[data-theme="light"] .highlight { background: #fff; color: #080808 }\n'
+           'html[data-theme="light"] .highlight .n { color: #080808 } /* Name */\n'
+           'html[data-theme="light"] .highlight .o { color: #00622F }\n'
+           'html[data-theme="light"] .highlight .gp { color: #080808 }\n'
+           'html[data-theme="dark"] .highlight { background: #222; color: #F8F8F2 }\n'
+           'html[data-theme="dark"] .highlight .n { color: #F8F8F2 }\n'
+           'html[data-theme="dark"] .highlight .o { color: #F8F8F2 }\n'   # plain when dark
+           'html[data-theme="dark"] .highlight .gp { color: #F8F8F2 }\n')  # copybutton's
+    assert plain_classes(css) == {"n"}
+    html = ('<p><span class="n">kept</span></p><div class="highlight"><pre><span class="n">'
+            'x</span> <span class="o">=</span> <span class="gp">&gt;&gt;&gt;</span></pre>')
+    assert unwrap(html, {"n"}) == html.replace('<span class="n">x</span>', "x")
+    # the built chapter: every code cell's source, and not one span of a plain class
+    soup = pages[HTML / "chapters" / "04_rnn.html"]
+    shown = {pre.text.strip() for pre in soup.select("div.cell_input div.highlight pre")}
+    notebook = nbformat.read(ROOT / "chapters" / "04_rnn.ipynb", as_version=4)
+    sources = [cell.source.strip() for cell in notebook.cells if cell.cell_type == "code"]
+    assert len(sources) > 30 and not [s for s in sources if s not in shown]
+    assert not soup.select("div.highlight pre span.n, div.highlight pre span.p")
 
 
 def test_marking_chinese_leaves_scripts_titles_and_maths_alone_and_marks_once():

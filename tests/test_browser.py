@@ -63,16 +63,24 @@ def _open(browser, url: str):
     return context, page, record
 
 
+SCROLL = """async () => {
+    for (let y = 0; y < document.body.scrollHeight; y += innerHeight * 0.8) {
+        scrollTo(0, y);
+        await new Promise(done => setTimeout(done, 40));
+    }
+    scrollTo(0, 0);
+}"""
+
+
 def scroll_through(page):
     """Scroll to the bottom in screen-high steps, as a reader would, then back to the top:
-    lazy images load, and the widget manager is fetched when a widget comes near."""
-    page.evaluate("""async () => {
-        for (let y = 0; y < document.body.scrollHeight; y += innerHeight * 0.8) {
-            scrollTo(0, y);
-            await new Promise(done => setTimeout(done, 40));
-        }
-        scrollTo(0, 0);
-    }""")
+    lazy images load, and the widget manager is fetched when a widget comes near. Where
+    it draws widgets, scroll through once more: their figures are lazy too."""
+    page.evaluate(SCROLL)
+    if page.locator("script[type='application/vnd.jupyter.widget-view+json']").count():
+        page.wait_for_selector(".jupyter-widgets", timeout=20_000)
+        page.wait_for_timeout(500)
+        page.evaluate(SCROLL)
     # (an image in a folded box or a closed menu loads when it is opened)
     page.wait_for_function("""() => [...document.images]
         .filter(img => img.offsetParent && !img.closest('.toggle-hidden'))

@@ -36,7 +36,13 @@ def test_a_page_is_typeset_once_with_the_glyphs_it_draws():
     assert used and used == defined          # every glyph drawn is defined, and no other
     assert page.index(typeset["glyphs"]) < page.index("<mjx-container")
     # what an inline SVG does without is left out: menu attributes, namespaces, bare groups
-    assert not re.search(r"xlink|xmlns|data-mml-node|<g>", page.split("</head>")[1])
+    # (but the one each formula opens with, which the page's style flips), what every
+    # formula would repeat, closing tags of empty elements
+    body = page.split("</head>")[1]
+    assert not re.search(r'xlink|xmlns|data-mml-node|class="MathJax"|currentColor|</use>',
+                         body)
+    assert body.count("<g>") == len(re.findall(r"<svg [^>]*><g>", body)) == 2
+    assert "transform: scale(1, -1)" in css
     assert maths._formulas(page) == []       # an incremental build leaves it alone
     display = re.search(r'<mjx-container tabindex="0"[^>]*display="true".*?<svg style="'
                         r'--width: ([\d.]+)ex', page)

@@ -75,6 +75,44 @@ def slow_4g(context, page):
     return cdp
 
 
+class Fetched:
+    """The bytes a page fetches, counted from the DevTools protocol's network events as
+    they arrive: `decoded` (as the page reads them) and `sent` (on the wire) per request
+    that succeeded. (Reading each response's body from a Playwright event handler, as
+    this once did, can wait forever on one that never completes.)"""
+
+    def __init__(self, context, page, cdp=None):
+        self.cdp = cdp or context.new_cdp_session(page)
+        self.cdp.send("Network.enable")
+        self.urls, self.decoded, self.sent, self.ok = {}, {}, {}, set()
+        self.cdp.on("Network.responseReceived", self._response)
+        self.cdp.on("Network.dataReceived", self._data)
+        self.cdp.on("Network.loadingFinished", self._finished)
+
+    def _response(self, event):
+        self.urls[event["requestId"]] = event["response"]["url"]
+        if 200 <= event["response"]["status"] < 300:
+            self.ok.add(event["requestId"])
+
+    def _data(self, event):
+        self.decoded[event["requestId"]] = (self.decoded.get(event["requestId"], 0)
+                                            + event["dataLength"])
+
+    def _finished(self, event):
+        self.sent[event["requestId"]] = event["encodedDataLength"]
+
+    def by_url(self) -> dict[str, int]:
+        """Decoded bytes of each successful response, by URL."""
+        return {self.urls[request]: self.decoded.get(request, 0) for request in self.ok
+                if request in self.sent}
+
+    def total(self) -> tuple[int, int]:
+        """Decoded and sent bytes of every successful response."""
+        done = [request for request in self.ok if request in self.sent]
+        return (sum(self.decoded.get(request, 0) for request in done),
+                sum(self.sent[request] for request in done))
+
+
 def missing() -> str | None:
     """What is missing to drive the browser, in a sentence; None if nothing is."""
     try:

@@ -51,14 +51,17 @@ FOOTER = ('<div style="font-size:8px;width:100%;text-align:center;color:#555">'
 # its saved state: what a reader who scrolled through the whole page would see.
 # A link to another file of the local build (the PDF itself, on the first page) would
 # lead nowhere once the PDF leaves the machine, so it becomes plain text.
-READY = """async () => {
-    document.querySelectorAll('img[loading="lazy"]').forEach(img => img.loading = 'eager');
+READY = """() => {
     document.querySelectorAll('a[href]').forEach(a => {
         const url = new URL(a.href);
         if (url.origin === location.origin && url.pathname !== location.pathname)
             a.removeAttribute('href');
     });
     if (window.dlbookLoadWidgets) window.dlbookLoadWidgets();
+}"""
+# then, once the widgets are drawn (their figures are lazy too), every figure fetched
+FIGURES = """async () => {
+    document.querySelectorAll('img[loading="lazy"]').forEach(img => img.loading = 'eager');
     await Promise.all([...document.images].filter(img => !img.complete).map(img =>
         new Promise(done => { img.onload = img.onerror = done; })));
     await document.fonts.ready;
@@ -88,7 +91,8 @@ def print_pdf(target: Path = PDF["en"], single: Path = SINGLE["en"]) -> int:
         page = browser.new_page(viewport={"width": 1000, "height": 1400})
         page.goto(f"{url}/intro.html", wait_until="load", timeout=120_000)
         page.evaluate(READY)
-        page.wait_for_timeout(2_000)   # the widgets' figures, drawn after they load
+        page.wait_for_timeout(2_000)   # the widgets, drawn after their scripts load
+        page.evaluate(FIGURES)
         page.emulate_media(media="print", color_scheme="light")
         headings = page.evaluate(HEADINGS)
         target.parent.mkdir(parents=True, exist_ok=True)

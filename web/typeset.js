@@ -52,8 +52,35 @@ function shortNames(maths, glyphs) {
   };
 }
 
+// What every formula would repeat, set once in the page's stylesheet instead (STYLE): the
+// container's attributes, and the top group's colour and flip (MathJax's glyphs are drawn
+// with y upwards). A role the screen reader never sees (the SVG is aria-hidden; it reads
+// the MathML), an attribute for Internet Explorer and `display="inline"` (the default of
+// MathML and of the container's rules) go too.
+const REPEATED = / (?:class="MathJax"|jax="SVG"|style="position: relative;"|unselectable="on"|role="img"|display="inline")/g;
+const TOP_GROUP = /(<svg[^>]*>)<g stroke="currentColor" fill="currentColor" stroke-width="0" transform="scale\(1,-1\)">/;
+const STYLE = `mjx-container { position: relative }
+mjx-container > svg > g { fill: currentColor; stroke: currentColor; stroke-width: 0;
+  transform: scale(1, -1); transform-origin: 0 0 }
+`;
+
+// Then what reads the same: empty elements closed by "/>" (an SVG element may be),
+// "translate(x)" for "translate(x,0)", groups that hold nothing, and a MathML <mrow>
+// around a single token (\mathbf{x} writes one), which MathML infers.
+function shorten(markup) {
+  let short = markup.replace(/<(use|path|rect|line)([^>]*)><\/\1>/g, "<$1$2/>")
+    .replace(/translate\(([-\d.]+),0\)/g, "translate($1)")
+    .replace(/<mrow>(<(m[ino])\b[^>]*>[^<]*<\/\2>)<\/mrow>/g, "$1");
+  for (let before = ""; before !== short;) {
+    before = short;
+    short = short.replace(/<g[^>]*><\/g>/g, "");
+  }
+  return short;
+}
+
 function compact(markup) {
-  return unwrapPlainGroups(markup.replace(UNUSED, ""));
+  const lean = unwrapPlainGroups(markup.replace(UNUSED, "").replace(REPEATED, ""));
+  return shorten(lean.replace(TOP_GROUP, "$1<g>"));
 }
 
 function typesetter() {
@@ -91,8 +118,9 @@ function main(pages) {
   }
   process.stdout.write(JSON.stringify(out) + "\n");
   // (the rules that named the attributes left out apply to the elements themselves)
-  const css = adaptor.textContent(svg.styleSheet(document))
-    .replace(/g\[data-mml-node="mtable"\] > /g, "").replace(/\[data-c\]/g, "");
+  const css = STYLE + adaptor.textContent(svg.styleSheet(document))
+    .replace(/g\[data-mml-node="mtable"\] > /g, "").replace(/\[data-c\]/g, "")
+    .replace(/\[jax="SVG"\]/g, "");
   process.stdout.write(JSON.stringify({css}) + "\n");
 }
 
