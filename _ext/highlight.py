@@ -1,12 +1,13 @@
 """Code blocks without the spans that change nothing (registered in _config.yml).
 
 Pygments wraps every token of a code block in a span with its class: a name is
-`<span class="n">x</span>`, 21 bytes around one letter. The theme's two styles (light and
-dark) colour names, punctuation and whitespace exactly as the text around them, so those
-spans draw nothing: in chapter 04 they were 0.13 MB of the page's 0.79 MB. Once the
-theme has written pygments.css, this step reads which classes every theme draws as plain
-text and takes their spans out of each page's code blocks, leaving the text. Classes a
-script reads stay whatever their colour (sphinx-copybutton leaves out `.gp`, the prompts).
+`<span class="n">x</span>`, 23 bytes around one letter. The theme's two styles (light
+and dark) colour names, punctuation and whitespace exactly as the text around them, so
+those spans draw nothing: in the Chinese chapter 04 they were 0.12 MB of the page's
+0.79 MB. Once the theme has written pygments.css, this step reads which classes every
+theme draws as plain text and takes their spans out of each page's code blocks, leaving
+the text. Classes a script reads stay whatever their colour (sphinx-copybutton leaves
+out `.gp`, the prompts).
 """
 from __future__ import annotations
 

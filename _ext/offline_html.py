@@ -103,7 +103,8 @@ def _unused_assets(app, pagename, templatename, context, doctree):
         if "sphinx-thebe" in name or "THEBE_JS_URL" in body:
             return False
         return design or not ("design-tabs" in name or "sphinx-design" in name)
-    for key in ("script_files", "css_files"):   # (lists the pages share: not changed)
+    # (Sphinx shares these lists between pages: each page gets a new one, not an edit)
+    for key in ("script_files", "css_files"):
         if context.get(key):
             context[key] = [asset for asset in context[key] if used(asset)]
 
