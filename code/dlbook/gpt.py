@@ -37,7 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import charlm
+from . import charlm, muon
 from ._checks import check_float, check_int
 from .activations import log_softmax, softmax
 from .training import update
@@ -353,35 +353,49 @@ def _windows(ids: np.ndarray, starts: np.ndarray, length: int):
 
 
 def train_gpt(model: TorchGPT, train_ids, *, steps: int, batch_size: int = 32,
-              lr: float = 2e-3, warmup: int = 50, seed: int = 0,
+              lr: float = 2e-3, warmup: int = 50, seed: int = 0, muon_lr: float = 0.0,
               on_step: Callable[[int], None] | None = None) -> list[float]:
     """AdamW (betas 0.9, 0.99, weight decay 0.1 on matrices, clipping at norm 1) on
     random windows of ``block_size`` tokens; the learning rate warms up linearly over
     ``warmup`` updates, then follows a cosine to a tenth of ``lr`` at the last of the
-    ``steps`` updates. ``on_step(step)`` runs after every update (validation curves).
-    Returns the loss of every update."""
+    ``steps`` updates. With ``muon_lr`` > 0 the blocks' weight matrices are trained by
+    ``muon.Muon`` at that rate instead (same schedule), the rest by AdamW at ``lr``.
+    ``on_step(step)`` runs after every update (validation curves). Returns the loss of
+    every update."""
     steps = check_int("steps", steps, minimum=1)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     lr = check_float("lr", lr, minimum=0.0, strict=True)
+    muon_lr = check_float("muon_lr", muon_lr, minimum=0.0)
     train_ids, rng = np.asarray(train_ids), numpy_rng(seed)
     T = model.config["block_size"]
-    matrices = [p for p in model.parameters() if p.ndim == 2]
-    others = [p for p in model.parameters() if p.ndim != 2]
-    optimizer = torch.optim.AdamW([{"params": matrices, "weight_decay": 0.1},
-                                   {"params": others, "weight_decay": 0.0}],
-                                  lr=lr, betas=(0.9, 0.99))
+    optimizer = _optimizer(model, lr, muon_lr)
+    base = [group["lr"] for group in optimizer.param_groups]
     losses = []
     for step in range(steps):
-        rate = lr * min(1.0, (step + 1) / warmup) * (
-            0.1 + 0.45 * (1 + math.cos(math.pi * step / steps)))
-        for group in optimizer.param_groups:
-            group["lr"] = rate
+        warm, cosine = min(1.0, (step + 1) / warmup), 0.1 + 0.45 * (
+            1 + math.cos(math.pi * step / steps))
+        for group, rate in zip(optimizer.param_groups, base):
+            group["lr"] = rate * warm * cosine
         starts = rng.integers(0, len(train_ids) - T - 1, batch_size)
         x, y = (as_tensor_for(model, a) for a in _windows(train_ids, starts, T))
         losses.append(update(optimizer, model(x, y)[1], clip=1.0))
         if on_step is not None:
             on_step(step + 1)
     return losses
+
+
+def _optimizer(model: TorchGPT, lr: float, muon_lr: float) -> torch.optim.Optimizer:
+    """AdamW, decaying the matrices only; with ``muon_lr``, Muon for the blocks'."""
+    hidden = {id(p) for p in model.blocks.parameters() if p.ndim == 2}
+    matrices = [p for p in model.parameters()
+                if p.ndim == 2 and not (muon_lr and id(p) in hidden)]
+    vectors = [p for p in model.parameters() if p.ndim != 2]
+    groups = [{"params": matrices, "lr": lr, "weight_decay": 0.1},
+              {"params": vectors, "lr": lr, "weight_decay": 0.0}]
+    if not muon_lr:
+        return torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.99))
+    blocks = [p for p in model.parameters() if id(p) in hidden]
+    return muon.Muon([*groups, {"params": blocks, "lr": muon_lr, "muon": True}])
 
 
 @torch.no_grad()
