@@ -1,7 +1,8 @@
 """The book's GPT after a wall-clock budget, beside chapter 08's LSTM and nanoGPT's CPU
 recipe, on the book's Shakespeare.
 
-Not a test. For seeds 0, 1, ...: ``gpt.TorchGPT`` (``RECIPE``) trained for
+Not a test. For seeds 0, 1, ...: ``gpt.TorchGPT`` (``RECIPE``: its blocks' matrices
+trained by Muon, the rest by AdamW; then the same recipe with AdamW alone) trained for
 ``--seconds`` of training time on the first 90% of tiny Shakespeare, and chapter 08's
 LSTM recipe (``benchmarks.charlm``) for the same budget, each budget turned into a
 number of updates by a timed probe (``benchmarks.charlm.steps_for``). Both are scored
@@ -23,10 +24,11 @@ windows. Without it, ``nanogpt_cpu`` is null.
 
     python -m benchmarks.gpt [--seconds 60] [--seeds 3] [--nanogpt PATH] [--save PATH]
 
-Prints a table, then the figures as JSON on the last line (``gpt_60s``, ``lstm_60s``,
-``ngram_windows`` and ``nanogpt_cpu``: medians over seeds, nats per character, nanoGPT's
-protocol; ``shipped_w256``: the shipped model, ``gpt.load_shipped()``, on 2,000 windows
-of 256). ``--save`` also writes them to PATH (chapter 10 reads
+Prints a table, then the figures as JSON on the last line (``gpt_60s``,
+``gpt_adamw_60s``, ``lstm_60s``, ``ngram_windows`` and ``nanogpt_cpu``: medians over
+seeds, nats per character, nanoGPT's protocol; ``shipped_w256``: the shipped model,
+``gpt.load_shipped()``, on 2,000 windows of 256, and ``shipped_ngram_w256``: its
+average with the 6-gram). ``--save`` also writes them to PATH (chapter 10 reads
 ``code/dlbook/assets/gpt_benchmark.json``).
 """
 from __future__ import annotations
@@ -48,20 +50,22 @@ from benchmarks.charlm import run as run_lstm
 from benchmarks.charlm import steps_for
 from dlbook import charlm, data, gpt, ngram
 
-RECIPE = {"n_layer": 2, "n_head": 2, "n_embd": 96, "block_size": 64, "batch_size": 32,
-          "lr": 7e-3}
+RECIPE = {"n_layer": 2, "n_head": 2, "n_embd": 128, "block_size": 64, "batch_size": 32,
+          "lr": 7e-3, "muon_lr": 0.02}
 NANOGPT_CPU = {"n_layer": 4, "n_head": 4, "n_embd": 128, "block_size": 64,
                "batch_size": 12, "max_iters": 2000, "lr": 1e-3, "min_lr": 1e-4,
                "warmup_iters": 100}
 WINDOWS = {"seq_len": 64, "windows": 2000, "seed": 0}
 
 
-def run_gpt(seconds: float, train_ids, val_ids, vocab_size: int, seed: int) -> dict:
+def run_gpt(seconds: float, train_ids, val_ids, vocab_size: int, seed: int,
+            muon_lr: float = RECIPE["muon_lr"]) -> dict:
     sizes = {k: RECIPE[k] for k in ("n_layer", "n_head", "n_embd", "block_size")}
 
     def train(model, steps):
         return gpt.train_gpt(model, train_ids, steps=steps,
-                             batch_size=RECIPE["batch_size"], lr=RECIPE["lr"], seed=seed)
+                             batch_size=RECIPE["batch_size"], lr=RECIPE["lr"],
+                             muon_lr=muon_lr, seed=seed)
 
     steps = steps_for(seconds, lambda n: train(gpt.TorchGPT(vocab_size, **sizes), n))
     model = gpt.TorchGPT(vocab_size, **sizes, seed=seed)
@@ -167,9 +171,11 @@ def main(argv=None) -> dict:
     train, val = data.load_shakespeare("train"), data.load_shakespeare("val")
     vocab = charlm.Vocab(train + val)
     train_ids, val_ids = vocab.encode(train), vocab.encode(val)
-    runs = {"gpt": [], "lstm": [], "nanogpt": []}
+    runs = {"gpt": [], "gpt_adamw": [], "lstm": [], "nanogpt": []}
     for seed in range(args.seeds):
         runs["gpt"].append(run_gpt(args.seconds, train_ids, val_ids, len(vocab), seed))
+        runs["gpt_adamw"].append(run_gpt(args.seconds, train_ids, val_ids, len(vocab),
+                                         seed, muon_lr=0.0))
         lstm = run_lstm(LSTM_RECIPE, args.seconds, train_ids, val_ids, seed)
         runs["lstm"].append({"windows": lstm["windows"], "context": lstm["stateful"],
                              "steps": lstm["steps"], "train_seconds": lstm["train_seconds"]})
@@ -179,7 +185,7 @@ def main(argv=None) -> dict:
         for name, rs in runs.items():
             if rs:
                 r = rs[-1]
-                print(f"seed {seed}, {name:8s}: windows {r['windows']:.4f}"
+                print(f"seed {seed}, {name:9s}: windows {r['windows']:.4f}"
                       + (f", context {r['context']:.4f}" if "context" in r else "")
                       + f" nats/char after {r['train_seconds']} s ({r['steps']} steps)")
 
@@ -190,7 +196,8 @@ def main(argv=None) -> dict:
     starts_64, starts_256 = window_starts(val_ids, 64), window_starts(val_ids, 256)
     ngram_256 = ngram_log_probs(train_ids, val_ids, len(vocab), starts_256, 256)
     shipped_256 = gpt_log_probs(shipped, val_ids, starts_256, 256)
-    result = {"gpt_60s": median("gpt"), "lstm_60s": median("lstm"),
+    result = {"gpt_60s": median("gpt"), "gpt_adamw_60s": median("gpt_adamw"),
+              "lstm_60s": median("lstm"),
               "nanogpt_cpu": median("nanogpt"),
               "shipped_w256": round(float(-shipped_256.mean()), 4),
               "shipped_ngram_w256": round(mixture(shipped_256, ngram_256), 4),
@@ -200,12 +207,14 @@ def main(argv=None) -> dict:
               "ngram_context": round(ngram.kneser_ney_loss(train_ids, val_ids, len(vocab),
                                                            6), 4),
               "gpt_context": median("gpt", "context"),
+              "gpt_adamw_context": median("gpt_adamw", "context"),
               "lstm_context": median("lstm", "context"),
               "seconds_budget": args.seconds, "torch_threads": torch.get_num_threads(),
               "recipe": RECIPE, "lstm_recipe": LSTM_RECIPE, "nanogpt_recipe": NANOGPT_CPU,
               "runs": runs}
     print(f"medians of {args.seeds} seeds, nanoGPT's protocol (windows of 64): GPT "
-          f"{result['gpt_60s']:.4f}, LSTM {result['lstm_60s']:.4f}, nanoGPT's CPU recipe "
+          f"{result['gpt_60s']:.4f} (AdamW alone {result['gpt_adamw_60s']:.4f}), "
+          f"LSTM {result['lstm_60s']:.4f}, nanoGPT's CPU recipe "
           + (f"{result['nanogpt_cpu']:.4f}" if result["nanogpt_cpu"] else "not run"))
     if args.save:
         Path(args.save).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
