@@ -16,8 +16,11 @@ found costs nothing.
 Muon is meant for the hidden matrices of a network: the token embedding, the output
 head and the vectors (gains, biases) keep AdamW. ``Muon`` therefore holds both, one
 optimizer for ``training.update``: each group with ``"muon": True`` is stepped by Muon,
-the rest by AdamW. Simplification: the update is scaled by sqrt(max(1, rows / cols)),
-as in the post's first version, so that tall matrices take proportionate steps.
+the rest by AdamW. The update is scaled by sqrt(max(1, rows / cols)), Muon's original
+scaling, so that tall matrices take proportionate steps. Differences from the post's
+code: the momentum is a sum (M <- mu M + G) rather than an average, which changes U only
+by a factor that the normalization removes; the iteration runs in the weights' own
+precision rather than bfloat16; Muon's groups take no weight decay.
 """
 from __future__ import annotations
 
