@@ -24,6 +24,7 @@ HOSTS = {
     "nndl.github.io", "keras.io", "pypi.org", "www.coursera.org", "youtu.be",
     "archive.ics.uci.edu", "scikit-learn.org", "www.cpc.ncep.noaa.gov",
     "yann.lecun.com", "cs231n.github.io", "zh.d2l.ai", "aclanthology.org",
+    "kellerjordan.github.io",
     # code and tools
     "github.com", "gist.github.com", "nbgrader.readthedocs.io",
     "otter-grader.readthedocs.io", "jupyterbook.org", "www.sphinx-doc.org",
