@@ -5,7 +5,8 @@ paragraph, heading, caption, admonition and glossary entry of every page (notebo
 markdown cells included; code and outputs are shared, not translated) into message
 templates; each page's translations live in `locales/zh_CN/LC_MESSAGES/<page>.po`.
 
-    python -m tools.i18n update        refresh the catalogs after an English edit: new
+    python -m tools.i18n update [outputs]  refresh the catalogs (or the outputs' alone)
+                                       after an English edit: new
                                        messages are added untranslated, changed ones are
                                        kept as "fuzzy" with their old translation
     python -m tools.i18n check         fail if a catalog is behind the sources or has an
@@ -18,6 +19,12 @@ templates; each page's translations live in `locales/zh_CN/LC_MESSAGES/<page>.po
     python -m tools.i18n build         build the Chinese edition into _build/html/zh/
                                        (after the English one: `make html` runs both)
     python -m tools.i18n stats         entries and characters per catalog
+
+The figures, printed outputs and widgets of the notebooks have one more catalog,
+`outputs` (`todo outputs`, `fill outputs F`): _ext/output_labels.py says how it is used.
+`update` adds what the notebooks print or draw that it lacks, and `check` fails where a
+translation is missing or a Chinese figure was drawn with an older one (execute the
+notebook again: `python -m tools.notebooks execute PATH`).
 
 PAGE is a page's path without suffix, e.g. `chapters/03_neural_networks` or `errata`.
 """
@@ -40,18 +47,22 @@ from babel.messages.pofile import read_po, write_po
 
 from tools.book import jupyter_book
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
+import output_labels  # noqa: E402  (a Sphinx extension, and the outputs' translator)
+
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ROOT / "locales"
 LANGUAGE = "zh_CN"
 CATALOGS = LOCALES / LANGUAGE / "LC_MESSAGES"
 EDITION = ROOT / "_build" / "html" / "zh"      # where the Chinese edition is served
 WORK = ROOT / "_build" / "i18n"                # the gettext and Chinese builds' own trees
-TITLE = "卡帕西的思想：核对与实现"
+TITLE = "Karpathy 的思想：核对与实现"
 
 # Pages whose translation is not finished: their untranslated paragraphs show in English,
 # under a notice (_ext/editions.py). `check` fails if one of them is in fact complete, so
 # that this list only shrinks.
 PENDING: list[str] = []
+OUTPUTS = "outputs"   # the catalog of the notebooks' figures, printed outputs and widgets
 
 EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 REFRESH = "python -m tools.i18n update"
@@ -96,6 +107,11 @@ def write(page: str, catalog: Catalog) -> None:
     catalog.project, catalog.version, catalog.copyright_holder = "dlbook", "", "the dlbook authors"
     catalog.header_comment = (f"# The Chinese edition of {page} (简体中文版). Written by\n"
                               "# tools/i18n.py from the English sources; translate msgstr only.")
+    if page == OUTPUTS:
+        catalog.header_comment = (
+            "# The Chinese edition's figures, printed outputs and widgets (简体中文版):\n"
+            "# _ext/output_labels.py. {} stands for a number, {0}, {1} for the first,\n"
+            "# the second; each entry's comment names the first page that uses it.")
     catalog.creation_date = catalog.revision_date = EPOCH
     catalog.last_translator = catalog.language_team = "the dlbook authors"
     catalog.msgid_bugs_address = ""
@@ -137,7 +153,75 @@ def update() -> None:
                 message.string = message.id   # maths or code alone reads the same in Chinese
                 message.flags.discard("fuzzy")
         write(page, catalog)
+    update_outputs()
     print(stats())
+
+
+def _notebooks() -> dict[str, dict]:
+    return {path.relative_to(ROOT).with_suffix("").as_posix():
+            json.loads(path.read_text(encoding="utf-8"))
+            for path in sorted((ROOT / "chapters").glob("*.ipynb"))}
+
+
+def output_entries(translations: dict[str, str]) -> dict[str, str]:
+    """Every entry the notebooks' outputs ask for (lines with words, figure labels,
+    widget texts) and every entry of ``translations`` a quoted output uses, each with
+    the first page that needs it."""
+    wanted = {}
+    for page, nb in _notebooks().items():
+        translator = output_labels.Translator(translations)
+        translator.notebook(json.loads(json.dumps(nb)))
+        for entry in [*output_labels.entries_of(nb), *translator.used]:
+            wanted.setdefault(entry, page)
+    return wanted
+
+
+def update_outputs() -> None:
+    old = read(OUTPUTS) if (CATALOGS / f"{OUTPUTS}.po").exists() else Catalog()
+    translations = {m.id: m for m in messages(old)}
+    catalog = Catalog(locale=LANGUAGE, project="dlbook", fuzzy=False)
+    for entry, page in output_entries({k: m.string for k, m in translations.items()
+                                       if m.string}).items():
+        before = translations.get(entry)
+        catalog.add(entry, string=before.string if before else "",
+                    auto_comments=[page], flags=before.flags if before else ())
+    write(OUTPUTS, catalog)
+    for path in unused_pictures():
+        path.unlink()
+
+
+def unused_pictures() -> list[Path]:
+    """Chinese pictures no notebook shows any more (an older run's)."""
+    used = set().union(*map(output_labels.picture_files, _notebooks().values()))
+    return sorted(p for p in output_labels.PICTURES_DIR.glob("*") if p.name not in used)
+
+
+def output_problems() -> list[str]:
+    """What is wrong with the outputs' catalog: an entry missing or untranslated, a
+    translation whose numbers do not fit, a Chinese figure drawn with an old one."""
+    path = (CATALOGS / f"{OUTPUTS}.po").relative_to(ROOT)
+    if not (ROOT / path).exists():
+        return [f"{path}: missing; run `{REFRESH}` and translate it"]
+    catalog = read(OUTPUTS)
+    translations = {m.id: m.string for m in messages(catalog) if m.string and not m.fuzzy}
+    found = []
+    for entry, page in output_entries(translations).items():
+        if entry not in catalog:
+            found.append(f"{path}: {page} prints or draws {entry[:70]!r}, which has no "
+                         f"entry; run `{REFRESH}`, then translate it")
+        elif entry not in translations:
+            found.append(f"{path}: untranslated, {entry[:70]!r} ({page}); "
+                         f"`python -m tools.i18n todo {OUTPUTS}` lists what is left")
+    for entry, string in translations.items():
+        if not output_labels.same_numbers(entry, string):
+            found.append(f"{path}: {entry[:70]!r} is translated {string[:70]!r}, which "
+                         "does not put back each of its numbers once")
+    for page, nb in _notebooks().items():
+        found += [f"{page}: {problem}; run `python -m tools.notebooks execute {page}.ipynb`"
+                  for problem in output_labels.stale_pictures(nb, translations)]
+    found += [f"{path.relative_to(ROOT)}: no notebook shows it; run `{REFRESH} outputs`"
+              for path in unused_pictures()]
+    return found
 
 
 def problems() -> list[str]:
@@ -151,6 +235,7 @@ def problems() -> list[str]:
                          f"`{REFRESH}` and translate it")
             continue
         found += compare(page, template, read(page))
+    found += output_problems()
     for page in PENDING:
         if page not in templates:
             found.append(f"PENDING in tools/i18n.py names {page}, which is not a page")
@@ -230,12 +315,31 @@ def glossary_terms() -> list[str]:
 HAN_TERM = r"[\u4e00-\u9fff]{2,12}"
 
 
+def term_table() -> list[tuple[str, str, str, str]]:
+    """The rows of the term table (terms.md): English, Chinese, the first chapter's
+    number, d2l-zh's form where the book's differs."""
+    rows = []
+    for line in (ROOT / "terms.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("| ") and len(cells) == 4 and cells[0] != "English" \
+                and not cells[0].startswith("---"):
+            rows.append((cells[0], cells[1], re.sub(r"\[(\d+)\].*", r"\1", cells[2]),
+                         cells[3]))
+    return rows
+
+
+def term_table_words() -> list[str]:
+    """The Chinese terms of the term table, for the search index."""
+    return [chinese.replace(" ", "") for _, chinese, _, _ in term_table()
+            if re.fullmatch(HAN_TERM, chinese.replace(" ", ""))]
+
+
 def search_words() -> list[str]:
     """The words the Chinese search index keeps whole: the glossary's terms, the Chinese
     terms the English pages give beside their own at first use ("discriminator
     (判别器)"), and the terms the catalogs gloss in bold (`**判别器（discriminator）**`),
     a pair such as 梯度消失与梯度爆炸 also as its two halves."""
-    words = [term.replace(" ", "") for term in glossary_terms()]
+    words = [term.replace(" ", "") for term in glossary_terms()] + term_table_words()
     for page in sorted((ROOT / "chapters").glob("*.ipynb")) + sorted(ROOT.glob("*.md")):
         text = page.read_text(encoding="utf-8")
         words += re.findall(rf"\(({HAN_TERM})\)", text)
@@ -297,7 +401,9 @@ def main() -> None:
                                             "stats"])
     parser.add_argument("args", nargs="*")
     args, extra = parser.parse_known_args()
-    if args.command == "update":
+    if args.command == "update" and args.args == [OUTPUTS]:
+        update_outputs()   # the outputs' catalog alone, without the pages' slow extraction
+    elif args.command == "update":
         update()
     elif args.command == "check":
         found = problems()

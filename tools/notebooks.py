@@ -99,14 +99,50 @@ def sync_setup_cells(paths=None) -> list[Path]:
     return changed
 
 
-def run_in_place(nb, path: Path, timeout: int = 900) -> None:
+FONT_SOURCE = (ROOT / "web" / "node_modules" / "@fontsource" / "noto-sans-sc" / "files"
+               / "noto-sans-sc-chinese-simplified-{}-normal.woff2")
+FONTS = ROOT / "_build" / "fonts"
+
+
+def chinese_fonts() -> list[Path]:
+    """The pages' Chinese font, regular and bold, as TrueType files matplotlib can draw
+    with, unpacked from the web font `python -m tools.vendor` fetches (pinned in
+    web/package.json), so that every machine draws the Chinese figures alike."""
+    paths = []
+    for weight in (400, 700):
+        source, path = Path(str(FONT_SOURCE).format(weight)), FONTS / f"noto-sans-sc-{weight}.ttf"
+        if not source.exists():
+            raise SystemExit(f"{source.relative_to(ROOT)} is missing: run "
+                             "`python -m tools.vendor` (or `make vendor`) first")
+        if not path.exists() or path.stat().st_mtime < source.stat().st_mtime:
+            from fontTools.ttLib import TTFont
+
+            font = TTFont(source)
+            font.flavor = None
+            path.parent.mkdir(parents=True, exist_ok=True)
+            font.save(path)
+        paths.append(path)
+    return paths
+
+
+def run_in_place(nb, path: Path, timeout: int = 900, chinese: bool = False) -> None:
     """Execute the notebook object ``nb`` (read from ``path``) in a fresh kernel started
-    in the notebook's folder, storing outputs and widget state in ``nb``."""
+    in the notebook's folder, storing outputs and widget state in ``nb``. With
+    ``chinese``, every figure is also drawn in Chinese for the Chinese edition
+    (_ext/output_labels.py)."""
     from nbclient import NotebookClient
 
+    extra = []
+    if chinese:
+        ext, fonts = ROOT / "_ext", [str(path) for path in chinese_fonts()]
+        extra = ["--IPKernelApp.exec_lines="
+                 f"import sys as _s; _s.path.insert(0, {str(ext)!r}); "
+                 f"import output_labels as _o; _s.path.remove({str(ext)!r}); "
+                 f"_o.install({fonts!r}); del _s, _o"]
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(Path(path).parent)}},
-                            store_widget_state=True, record_timing=False)
+                            store_widget_state=True, record_timing=False,
+                            extra_arguments=extra)
     client.execute()
 
 
@@ -172,7 +208,7 @@ def execute(path: Path, write: bool = True, timeout: int = 900) -> float:
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    run_in_place(nb, path, timeout)
+    run_in_place(nb, path, timeout, chinese=path.resolve() in notebook_paths())
     seconds = time.perf_counter() - start
     drop_progress_bars(nb)
     if write:
