@@ -8,19 +8,22 @@ from __future__ import annotations
 import json
 import re
 
+import output_labels
 import pytest
 from babel.messages.catalog import Catalog
 from bs4 import BeautifulSoup
 
-from conftest import HTML
+from conftest import HTML, ROOT
 from tools.i18n import (
     CATALOGS,
+    OUTPUTS,
     PENDING,
     compare,
     messages,
     problems,
     read,
     search_words,
+    term_table,
 )
 
 ZH = HTML / "zh"
@@ -264,3 +267,248 @@ def test_translations_use_the_glossary_terms(pages):
                         zh not in message.string:
                     wrong.append(f"{page}: '{term}' without '{zh}': {message.string[:60]}")
     assert not wrong, "\n".join(wrong[:30])
+
+
+# --- figures, printed outputs and widgets (_ext/output_labels.py) ---------------------
+
+def test_output_lines_are_looked_up_with_their_numbers_taken_out():
+    """A line's entry has its numbers as {} (not those inside names such as W1, GPT-2's
+    "GPT" or log10), literal braces doubled; the Chinese line gets the English numbers
+    back, in the order the translation asks for."""
+    assert output_labels.split("loss 2.31 -> 0.5 after 1,500 steps") == (
+        "loss {} -> {} after {} steps", ["2.31", "0.5", "1,500"])
+    assert output_labels.split("W1: shape (2, 8), log10 -3e-05") == (
+        "W1: shape ({}, {}), log10 {}", ["2", "8", "-3e-05"])
+    assert output_labels.split("{'b1': '< 1e-10'}")[0] == "{{'b1': '< {}'}}"
+    translator = output_labels.Translator({"{} of {} modes": "{1} 个模式中覆盖 {0} 个",
+                                           "loss": "损失"})
+    assert translator.line("  7 of 8 modes") == "  8 个模式中覆盖 7 个"
+    assert translator.text("loss\n0.25\nbeam 3") == "损失\n0.25\nbeam 3"
+    assert translator.missing == ["beam {}"]
+    assert translator.line("NumPy RNN", verbatim=True) == "NumPy RNN"
+    assert translator.missing == ["beam {}"]          # quoted text is not asked for
+
+
+def test_a_translation_must_put_back_every_number_once():
+    same = output_labels.same_numbers
+    assert same("{} of {} modes", "{} 个模式中的 {} 个")
+    assert same("{} of {} modes", "{1} 个模式中覆盖 {0} 个")
+    assert not same("{} of {} modes", "{} 个模式")
+    assert not same("{} of {} modes", "{1} 个模式中覆盖 {} 个")      # numbered and not
+    assert not same("{} of {} modes", "{1} 个模式中覆盖 {1} 个")
+    assert same("{{'W1': {}}}", "{{'W1': {}}}")
+
+
+def test_html_outputs_translate_words_and_labels_but_not_scripts():
+    translator = output_labels.Translator({"unit {}, the one": "单元 {}，那个",
+                                           "Play": "播放", "frame": "帧"})
+    page = ('<p><b>unit 113, the one</b></p><span>e</span>'
+            '<button aria-label="Play">▶</button><input aria-label="frame">'
+            '<script>var frame = "Play";</script>')
+    assert translator.html(page) == (
+        '<p><b>单元 113，那个</b></p><span>e</span>'
+        '<button aria-label="播放">▶</button><input aria-label="帧">'
+        '<script>var frame = "Play";</script>')
+
+
+def _notebook(tags, text, widget_text):
+    state = {"out": {"model_name": "OutputModel", "state": {"outputs": [
+                 {"output_type": "stream", "name": "stdout", "text": widget_text}]}},
+             "box": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_out"],
+                                                          "description": "seed"}}}
+    view = {"application/vnd.jupyter.widget-view+json": {"model_id": "box"}}
+    return {"cells": [{"cell_type": "code", "metadata": {"tags": tags}, "source": "",
+                       "outputs": [{"output_type": "stream", "text": text},
+                                   {"output_type": "display_data", "metadata": {},
+                                    "data": view}]}],
+            "metadata": {"widgets": {"application/vnd.jupyter.widget-state+json":
+                                     {"state": state}}}}
+
+
+def test_quoted_outputs_stay_as_written_and_widgets_are_translated():
+    """A cell tagged verbatim-output, and the widgets it shows, keep the lines the table
+    lacks (a sample of Shakespeare) and are not asked to translate them; its labels, and
+    every widget's description, are translated."""
+    entries = {"--- temperature {} ---": "--- 温度 {} ---", "seed": "种子"}
+    nb = _notebook([output_labels.VERBATIM], "--- temperature 0.5 ---\nROMEO:\n",
+                   "JULIET:\nGood night")
+    translator = output_labels.Translator(entries)
+    translator.notebook(nb)
+    assert nb["cells"][0]["outputs"][0]["text"] == "--- 温度 0.5 ---\nROMEO:\n"
+    state = nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    assert state["box"]["state"]["description"] == "种子"
+    assert translator.missing == []
+    untagged = _notebook([], "ROMEO:\n", "JULIET:")
+    assert output_labels.entries_of(untagged) == ["ROMEO:", "JULIET:", "seed"]
+
+
+def test_a_figure_drawn_with_an_older_translation_fails_the_check():
+    nb = {"cells": [{"cell_type": "code", "outputs": [{
+        "output_type": "display_data", "data": {"image/png": "..."},
+        "metadata": {output_labels.KEY: {"labels": [["loss", "损失"]],
+                                         "missing": ["epoch"]}}}]}]}
+    found = output_labels.stale_pictures(nb, {"loss": "损失函数"})
+    assert any("'epoch'" in line for line in found)
+    assert any("'损失函数'" in line for line in found)
+    assert output_labels.stale_pictures(nb, {"loss": "损失", "epoch": "迭代周期"}) == [
+        "no translation for the figure label 'epoch'"]
+
+
+def test_chinese_pages_show_chinese_figures_and_outputs(pages):
+    """Chapter 08 in Chinese: its printed tables and its figures are the Chinese ones
+    (the pictures differ from the English page's), and the lines quoted from the model
+    stay English; the widget's label is Chinese."""
+    english, chinese = (_english(pages)["chapters/08_char_rnn.html"],
+                        _chinese(pages)["chapters/08_char_rnn.html"])
+    outputs = [div.get_text() for div in chinese.select("div.cell_output")
+               if not div.find_parent(class_=f"tag_{output_labels.VERBATIM}")]
+    text = "\n".join(outputs)
+    assert "奈特/字符" in text and "nats/char" not in text, text[:500]
+    quoted = chinese.select(f".tag_{output_labels.VERBATIM} div.cell_output")
+    assert "ROMEO:" in "\n".join(div.get_text() for div in quoted)
+
+    def pictures(soup):
+        return [img["src"] for img in soup.select("div.cell_output img")]
+
+    assert len(pictures(english)) == len(pictures(chinese)) >= 3
+    assert set(pictures(english)).isdisjoint(pictures(chinese))
+
+
+# --- typography of the Chinese edition --------------------------------------------------
+
+# what is not prose: code, maths, roles, HTML, link targets, fences and directives
+NOT_PROSE = re.compile(r"```.*?```|`[^`]*`|\$\$.*?\$\$|\$[^$\n]*\$|\{[a-z:-]+\}`[^`]*`|"
+                       r"<[^>]*>|\]\([^)]*\)|\(https?:[^)]*\)|^:::.*$", re.S | re.M)
+
+
+def _translations():
+    """(page, English, Chinese) for every translated prose entry of the pages' catalogs
+    (the outputs' catalog holds program output, which keeps its own quotes)."""
+    for path in sorted(CATALOGS.rglob("*.po")):
+        page = path.relative_to(CATALOGS).with_suffix("").as_posix()
+        if page == OUTPUTS:
+            continue
+        for message in messages(read(page)):
+            if message.string and message.string != message.id:
+                yield page, message.id, NOT_PROSE.sub(" ", message.string)
+
+
+def test_bold_glosses_have_one_form():
+    """A term is glossed as **中文**（English）, the English outside the bold."""
+    wrong = [f"{page}: {found}" for page, _, text in _translations()
+             for found in re.findall(r"\*\*[^*\n]*[\u4e00-\u9fff][^*\n]*（[^）\n]*）\*\*", text)]
+    assert not wrong, "\n".join(wrong[:20])
+
+
+def test_chinese_quotation_marks():
+    """Chinese prose quotes with “”, the article's sentences included: no straight
+    double quote outside code, maths and markup, and no corner brackets."""
+    wrong = [f"{page}: {text[:80]}" for page, _, text in _translations()
+             if re.search(r'["「」]', text)]
+    assert not wrong, "\n".join(wrong[:20])
+    opened = [f"{page}: {text[:80]}" for page, _, text in _translations()
+              if text.count("“") != text.count("”")]
+    assert not opened, "\n".join(opened[:20])
+
+
+def test_no_nested_full_width_parentheses():
+    wrong = []
+    for page, _, text in _translations():
+        depth = 0
+        for character in text:
+            depth += {"（": 1, "）": -1}.get(character, 0)
+            if depth > 1:
+                wrong.append(f"{page}: {text[:80]}")
+                break
+    assert not wrong, "\n".join(wrong[:20])
+
+
+# --- the term table (terms.md) ------------------------------------------------------------
+
+# Terms with an everyday sense too ("compute" the verb, a Jupyter "kernel", a "step" of a
+# proof, a "batch" of submissions), or that the English names in several ways: their
+# Chinese form is the table's, but a sentence that uses the English word need not.
+EVERYDAY = {"activation", "batch", "compute", "kernel", "sample", "step",
+            "unit", "layer", "loss", "label", "window", "bias", "neural network",
+            "reconstruction", "bigram", "n-gram", "critic", "caption", "channel",
+            "correlation", "sequence", "probability", "mode", "head", "gate", "context",
+            "noise", "density", "variance", "validation", "mixture", "parameter", "weight",
+            "gradient", "vocabulary", "query", "key", "regression", "convolution",
+            "entropy", "temperature", "interpretable", "embedding", "deep learning",
+            "distortion", "language model", "test set", "adversarial", "backward pass",
+            "optimizer", "epoch", "latent variable", "generative model", "hidden state",
+            "convolutional neural network", "bits per character", "exploding gradients"}
+# what a sentence names without using the term: code, maths, titles in italics, roles,
+# quotations (the article's among them) and links
+NOT_USED = re.compile(r"`[^`]*`|\$\$.*?\$\$|\$[^$\n]*\$|"
+                      r"(?<!\*)\*(?!\*)[^*\n]+(?<!\*)\*(?!\*)|\{[a-z:]+\}`[^`]*`|"
+                      r"“[^”]*”|「[^」]*」|\"[^\"]*\"|\[[^\]]*\]\([^)]*\)|"
+                      r"^\*\*The article says:\*\*.*", re.S)
+
+
+def _english_chapters() -> list[tuple[str, str]]:
+    """(number, English text) of each chapter, whitespace folded."""
+    found = []
+    for path in sorted((ROOT / "chapters").glob("[0-9][0-9]_*")):
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".ipynb":
+            text = "\n".join("".join(cell["source"]) for cell in json.loads(text)["cells"]
+                             if cell["cell_type"] == "markdown")
+        found.append((path.name[:2], re.sub(r"\s+", " ", text)))
+    return found
+
+
+def _term(english: str) -> re.Pattern:
+    """The term as a word, with a plural; case matters for names such as Adam."""
+    return re.compile(rf"(?<![\w-]){re.escape(english)}(?:s|es)?(?![\w-])",
+                      re.I if english.islower() else 0)
+
+
+def test_term_table_lists_150_terms_at_the_chapter_that_first_uses_each():
+    rows = term_table()
+    assert len(rows) >= 150 and len({english for english, *_ in rows}) == len(rows)
+    chapters = _english_chapters()
+    wrong = []
+    for english, chinese, first, d2l in rows:
+        assert chinese and d2l != chinese, english
+        used = next((number for number, text in chapters if _term(english).search(text)),
+                    None)
+        if used != first:
+            wrong.append(f"{english}: first used in chapter {used}, the table says {first}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_catalogs_use_the_term_table():
+    """A Chinese sentence whose English uses a term of the table (not in code, a title, a
+    quotation or a link) uses the table's Chinese form; no sentence uses d2l-zh's form
+    where the table gives another, nor the forms the edition gave up."""
+    replaced = {"隐藏状态": "隐状态", "随时间反向传播": "通过时间反向传播", "批大小": "批量大小",
+                "细胞": "记忆元", "模式坍缩": "模式崩溃", "池化": "汇聚", "层归一化": "层规范化"}
+    wrong = []
+    for page, english, chinese in _translations():
+        used = NOT_USED.sub(" ", english)
+        for term, form, _, d2l in term_table():
+            if term not in EVERYDAY and form not in chinese and _term(term).search(used):
+                wrong.append(f"{page}: '{term}' without '{form}': {chinese[:60]}")
+            if d2l and d2l in chinese and d2l not in english:
+                wrong.append(f"{page}: d2l-zh's '{d2l}' for '{term}' (the book: {form})")
+        wrong += [f"{page}: '{old}' (the edition writes '{new}'): {chinese[:60]}"
+                  for old, new in replaced.items() if old in chinese and old not in english]
+    assert not wrong, "\n".join(wrong[:30])
+
+
+def test_search_knows_every_chinese_term_of_the_table():
+    words = set(search_words())
+    missing = [chinese for _, chinese, _, _ in term_table()
+               if HAN.search(chinese) and re.fullmatch(r"[\u4e00-\u9fff]{2,12}", chinese)
+               and chinese not in words]
+    assert not missing, missing
+
+
+def test_html_outputs_keep_option_values_and_bilingual_text():
+    """A menu's options are values a script reads, and chapter 02's neuron explorer
+    carries both languages itself: neither is translated."""
+    translator = output_labels.Translator({"identity": "恒等函数", "bias b": "偏置 b"})
+    page = ('<span class="dlbook-en">bias b</span><span class="dlbook-zh">偏置 b</span>'
+            '<select><option>identity</option></select><p>identity</p>')
+    assert translator.html(page) == page.replace("<p>identity", "<p>恒等函数")
