@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help install colab-env browser sandbox vendor html book pdf assignments publish lint test unit lab execute benchmark clean
+.PHONY: help install colab-env browser sandbox vendor html book pdf bundle assignments publish lint test unit lab execute benchmark clean
 
 help:
 	@echo "make book       create .venv, install everything, build the HTML book into _build/html"
@@ -13,6 +13,8 @@ help:
 	@echo "                and, where Chromium is installed, its PDF (karpathy-ideas.pdf beside it)"
 	@echo "                in both editions"
 	@echo "make pdf        the same, installing Chromium (with apt) if it is missing"
+	@echo "make bundle     the book as one download for offline readers: both editions,"
+	@echo "                the notebooks and the package (_build/karpathy-ideas-offline.zip)"
 	@echo "make test       run every test: package, notebooks (nbval), book build + HTML checks,"
 	@echo "                every page in headless Chromium (installed with apt if missing), and"
 	@echo "                the notebooks again under another numerical configuration"
@@ -70,6 +72,11 @@ book: html
 pdf: html browser
 	$(BIN)/python -m tools.pdf
 	$(BIN)/python -m tools.pdf --edition zh
+
+# The book as one zip for readers without Colab or a network (tools/bundle.py): both
+# editions of the site, every notebook, the package and the pinned requirements.
+bundle: book
+	$(BIN)/python -m tools.bundle
 
 # The student versions of the autograded assignments, written by nbgrader from
 # assignments/source/ into assignments/student/ (the instructor guide explains the rest).

@@ -338,3 +338,23 @@ def test_icon_fonts_keep_every_icon_the_pages_show(pages, edition):
         kept |= set(TTFont(font).getBestCmap())
         assert font.stat().st_size < 20_000, f"{font.name} was not cut"
     assert shown <= kept, sorted(map(hex, shown - kept))
+
+
+def test_the_offline_bundle_holds_both_editions_the_notebooks_and_the_package(tmp_path):
+    """`make bundle`: one zip a reader without Colab or a network can run the book from."""
+    import zipfile
+
+    from tools import bundle
+
+    site = tmp_path / "html"
+    for page in ("index.html", "zh/index.html", "chapters/03_neural_networks.html",
+                 "chapters/03_neural_networks.html.gz"):
+        (site / page).parent.mkdir(parents=True, exist_ok=True)
+        (site / page).write_text("<html></html>")
+    names = zipfile.ZipFile(bundle.write(tmp_path / "book.zip", site)).namelist()
+    for name in ("site/index.html", "site/zh/index.html", "chapters/08_char_rnn.ipynb",
+                 "code/pyproject.toml", "code/dlbook/gpt.py", "requirements.txt"):
+        assert f"karpathy-ideas/{name}" in names, name
+    assert not [n for n in names if n.endswith((".gz", ".pyc")) or "__pycache__" in n]
+    with pytest.raises(FileNotFoundError, match="make book"):
+        bundle.write(tmp_path / "none.zip", tmp_path / "missing")
