@@ -165,6 +165,9 @@ def _lazy_images(html: str) -> str:
 # may hold spaces, middle dots and quotation marks between two of them
 HAN = "\u2e80-\u2fdf\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
 CHINESE_RUN = re.compile(f"[{HAN}]+(?:[\\s\u00b7\u2018\u2019\u201c\u201d]*[{HAN}]+)*")
+# in preformatted text a run stops at a space: custom.css widens each Chinese character
+# there to two columns, and a space must keep its one
+CHINESE_RUN_PRE = re.compile(f"[{HAN}]+")
 MARK = '<span lang="zh-Hans">'
 # markup, or an element whose text is not shown as prose
 NOT_PROSE = re.compile(r"(<!--.*?-->|<(script|style|title|textarea)\b.*?</\2>|<[^>]*>)", re.S)
@@ -172,11 +175,15 @@ NOT_PROSE = re.compile(r"(<!--.*?-->|<(script|style|title|textarea)\b.*?</\2>|<[
 
 def _mark_chinese(html: str) -> str:
     parts = NOT_PROSE.split(html)   # text, markup, a tag name or None, text, ...
+    preformatted = False
     for i in range(0, len(parts), 3):
         text, before = parts[i], parts[i - 2] if i else ""
+        if before.startswith(("<pre", "</pre")):
+            preformatted = before.startswith("<pre")
         if before == MARK or "\\(" in text or "\\[" in text or "$$" in text:
             continue   # marked by an earlier build, or maths (maths.py reads this text)
-        parts[i] = CHINESE_RUN.sub(lambda run: f"{MARK}{run[0]}</span>", text)
+        run = CHINESE_RUN_PRE if preformatted else CHINESE_RUN
+        parts[i] = run.sub(lambda found: f"{MARK}{found[0]}</span>", text)
     return "".join(part for i, part in enumerate(parts) if i % 3 != 2)
 
 

@@ -385,15 +385,18 @@ def install(fonts: list[str], folder: str = str(PICTURES_DIR)) -> None:
 
     dlbook.animations.animation_html = animation_html_twice
 
-    publish = shell.display_pub.publish
-
-    def publish_with_chinese(data, metadata=None, *args, **kwargs):
+    def with_chinese(data, metadata):
         chinese_page = variants.get(data.get("text/html"))
         if pending or chinese_page:
             metadata = {**(metadata or {}), KEY: pending.pop(0) if pending else chinese_page}
-        return publish(data, metadata, *args, **kwargs)
+        return metadata
 
-    shell.display_pub.publish = publish_with_chinese
+    # what display() shows, and what a cell's last expression shows (an execute_result)
+    publish, write = shell.display_pub.publish, shell.displayhook.write_format_data
+    shell.display_pub.publish = lambda data, metadata=None, *args, **kwargs: publish(
+        data, with_chinese(data, metadata), *args, **kwargs)
+    shell.displayhook.write_format_data = lambda data, metadata=None: write(
+        data, with_chinese(data, metadata))
 
 
 class _Collect(logging.Handler):

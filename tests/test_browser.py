@@ -112,7 +112,7 @@ def _visit(browser, server, entry: str) -> dict:
     for player in page.locator("div.animation").all():
         image = player.locator("img")
         before = image.get_attribute("src")
-        player.locator("button[title='Next frame']").click()
+        player.locator("button[onclick$='.next_frame()']").click()   # either edition
         page.wait_for_timeout(100)
         record["players"].append(image.get_attribute("src") != before)
     # the download button's .ipynb and the launch buttons (links that leave the site

@@ -5,10 +5,10 @@ paragraph, heading, caption, admonition and glossary entry of every page (notebo
 markdown cells included; code and outputs are shared, not translated) into message
 templates; each page's translations live in `locales/zh_CN/LC_MESSAGES/<page>.po`.
 
-    python -m tools.i18n update [outputs]  refresh the catalogs (or the outputs' alone)
-                                       after an English edit: new
+    python -m tools.i18n update        refresh the catalogs after an English edit: new
                                        messages are added untranslated, changed ones are
                                        kept as "fuzzy" with their old translation
+                                       (`update outputs`: the outputs' catalog alone)
     python -m tools.i18n check         fail if a catalog is behind the sources or has an
                                        untranslated or fuzzy entry (pages in PENDING may
                                        have untranslated entries)

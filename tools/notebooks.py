@@ -12,6 +12,9 @@ state (so the static book shows the widgets) and records no timestamps (so a re-
 changes a notebook only where its outputs changed). Progress bars are dropped from the
 saved outputs: a reader running the notebook sees them live, but in the book a finished
 bar with this machine's timings says nothing and costs the page the widget manager.
+Each chapter's figures are drawn a second time in Chinese for the Chinese edition
+(_ext/output_labels.py), with the pages' Chinese font, which `python -m tools.vendor`
+fetches.
 """
 from __future__ import annotations
 
@@ -134,7 +137,7 @@ def run_in_place(nb, path: Path, timeout: int = 900, chinese: bool = False) -> N
 
     extra = []
     if chinese:
-        ext, fonts = ROOT / "_ext", [str(path) for path in chinese_fonts()]
+        ext, fonts = ROOT / "_ext", [str(font) for font in chinese_fonts()]
         extra = ["--IPKernelApp.exec_lines="
                  f"import sys as _s; _s.path.insert(0, {str(ext)!r}); "
                  f"import output_labels as _o; _s.path.remove({str(ext)!r}); "
