@@ -315,6 +315,10 @@ def test_marking_chinese_leaves_scripts_titles_and_maths_alone_and_marks_once():
                       '<script>var t = "判别器";</script><!-- 注 --><img alt="图">'
                       '<span class="math">\\(x\\) 生成</span>')
     assert _mark_chinese(marked) == marked   # an incremental build rewrites every page
+    # printed output: a run stops at a space, which keeps its one column (custom.css)
+    assert _mark_chinese("<pre><span></span>变体  模式数 | 8</pre>") == (
+        '<pre><span></span><span lang="zh-Hans">变体</span>  '
+        '<span lang="zh-Hans">模式数</span> | 8</pre>')
 
 
 @pytest.mark.parametrize("edition", ["", "zh"])
