@@ -11,13 +11,11 @@ figures the edition shows in Chinese. Reads the notebooks; runs nothing.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "_ext"))
+from tools import output_labels
 
-import output_labels  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def count(nb: dict, entries: dict[str, str]) -> tuple[int, int, int]:

@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import re
 
-import output_labels
 import pytest
 from babel.messages.catalog import Catalog
 from bs4 import BeautifulSoup
 
 from conftest import HTML, ROOT
+from tools import output_labels
 from tools.i18n import (
     CATALOGS,
     OUTPUTS,
@@ -269,7 +269,7 @@ def test_translations_use_the_glossary_terms(pages):
     assert not wrong, "\n".join(wrong[:30])
 
 
-# --- figures, printed outputs and widgets (_ext/output_labels.py) ---------------------
+# --- figures, printed outputs and widgets (tools/output_labels.py) ---------------------
 
 def test_output_lines_are_looked_up_with_their_numbers_taken_out():
     """A line's entry has its numbers as {} (not those inside names such as W1, GPT-2's

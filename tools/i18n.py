@@ -21,7 +21,7 @@ templates; each page's translations live in `locales/zh_CN/LC_MESSAGES/<page>.po
     python -m tools.i18n stats         entries and characters per catalog
 
 The figures, printed outputs and widgets of the notebooks have one more catalog,
-`outputs` (`todo outputs`, `fill outputs F`): _ext/output_labels.py says how it is used.
+`outputs` (`todo outputs`, `fill outputs F`): tools/output_labels.py says how it is used.
 `update` adds what the notebooks print or draw that it lacks, and `check` fails where a
 translation is missing or a Chinese figure was drawn with an older one (execute the
 notebook again: `python -m tools.notebooks execute PATH`).
@@ -45,10 +45,8 @@ import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
+from tools import output_labels
 from tools.book import jupyter_book
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
-import output_labels  # noqa: E402  (a Sphinx extension, and the outputs' translator)
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ROOT / "locales"
@@ -110,7 +108,7 @@ def write(page: str, catalog: Catalog) -> None:
     if page == OUTPUTS:
         catalog.header_comment = (
             "# The Chinese edition's figures, printed outputs and widgets (简体中文版):\n"
-            "# _ext/output_labels.py. {} stands for a number, {0}, {1} for the first,\n"
+            "# tools/output_labels.py. {} stands for a number, {0}, {1} for the first,\n"
             "# the second; each entry's comment names the first page that uses it.")
     catalog.creation_date = catalog.revision_date = EPOCH
     catalog.last_translator = catalog.language_team = "the dlbook authors"

@@ -13,7 +13,7 @@ changes a notebook only where its outputs changed). Progress bars are dropped fr
 saved outputs: a reader running the notebook sees them live, but in the book a finished
 bar with this machine's timings says nothing and costs the page the widget manager.
 Each chapter's figures are drawn a second time in Chinese for the Chinese edition
-(_ext/output_labels.py), with the pages' Chinese font, which `python -m tools.vendor`
+(tools/output_labels.py), with the pages' Chinese font, which `python -m tools.vendor`
 fetches.
 """
 from __future__ import annotations
@@ -132,16 +132,16 @@ def run_in_place(nb, path: Path, timeout: int = 900, chinese: bool = False) -> N
     """Execute the notebook object ``nb`` (read from ``path``) in a fresh kernel started
     in the notebook's folder, storing outputs and widget state in ``nb``. With
     ``chinese``, every figure is also drawn in Chinese for the Chinese edition
-    (_ext/output_labels.py)."""
+    (tools/output_labels.py)."""
     from nbclient import NotebookClient
 
     extra = []
     if chinese:
-        ext, fonts = ROOT / "_ext", [str(font) for font in chinese_fonts()]
+        # run from its file: the kernel works in the notebook's folder, and the
+        # notebook's own names stay untouched
+        module, fonts = ROOT / "tools" / "output_labels.py", [str(f) for f in chinese_fonts()]
         extra = ["--IPKernelApp.exec_lines="
-                 f"import sys as _s; _s.path.insert(0, {str(ext)!r}); "
-                 f"import output_labels as _o; _s.path.remove({str(ext)!r}); "
-                 f"_o.install({fonts!r}); del _s, _o"]
+                 f"__import__('runpy').run_path({str(module)!r})['install']({fonts!r})"]
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(Path(path).parent)}},
                             store_widget_state=True, record_timing=False,
