@@ -7,7 +7,7 @@ from tools import portability
 
 @pytest.fixture(scope="module")
 def fingerprints():
-    return portability.fingerprint(None), portability.fingerprint(portability.OTHER_MACHINE)
+    return portability.fingerprint(None), portability.fingerprint(portability.other_machine())
 
 
 def test_the_other_configuration_changes_low_order_bits(fingerprints):
@@ -17,6 +17,24 @@ def test_the_other_configuration_changes_low_order_bits(fingerprints):
     for key in ("numpy float64 matmul", "torch float32 matmul", "torch LSTM"):
         assert here[key] != there[key], f"{key}: the same bits under both configurations"
     assert there["torch capability"] == "DEFAULT" and there["torch threads"] == 1
+
+
+def test_the_first_configuration_that_changes_every_fingerprint_is_chosen(monkeypatch):
+    prints = {"native": {"numpy float64 matmul": 1, "torch float32 matmul": 2, "torch LSTM": 3},
+              "Haswell": {"numpy float64 matmul": 9, "torch float32 matmul": 2, "torch LSTM": 9},
+              "Nehalem": {"numpy float64 matmul": 8, "torch float32 matmul": 8, "torch LSTM": 8}}
+    monkeypatch.setattr(portability, "fingerprint", lambda config: prints[
+        "native" if config is None else config["OPENBLAS_CORETYPE"]])
+    portability.other_machine.cache_clear()
+    try:
+        # the AVX2 kernels leave torch's matmul as it is here (an AVX2-only CPU): SSE
+        assert portability.other_machine()["OPENBLAS_CORETYPE"] == "Nehalem"
+        portability.other_machine.cache_clear()
+        prints["Haswell"]["torch float32 matmul"] = 7
+        assert portability.other_machine()["OPENBLAS_CORETYPE"] == "Haswell"
+        assert portability.settings("native") == portability.ONE_THREAD
+    finally:
+        portability.other_machine.cache_clear()
 
 
 def notebook(tmp_path, source):
