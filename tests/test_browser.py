@@ -81,11 +81,13 @@ def scroll_through(page):
         page.wait_for_selector(".jupyter-widgets", timeout=20_000)
         page.wait_for_timeout(500)
         page.evaluate(SCROLL)
-    # (an image in a folded box or a closed menu loads when it is opened)
+    # (an image in a folded box or a closed menu loads when it is opened). Chapter 10's
+    # take 5 s on an idle machine and once took over 20 s with the other test worker
+    # busy; a minute leaves room, and an image that never loads still fails.
     page.wait_for_function("""() => [...document.images]
         .filter(img => img.offsetParent && !img.closest('.toggle-hidden'))
         .every(img => img.complete)""",
-                           timeout=20_000)
+                           timeout=60_000)
 
 
 def _visit(browser, server, entry: str) -> dict:
