@@ -72,22 +72,32 @@ SCROLL = """async () => {
 }"""
 
 
+# The visible images not yet loaded (one in a folded box or a closed menu loads when it
+# is opened). A lazy image loads only once it comes near the screen: each call brings
+# the first of them to the middle of it.
+PENDING_IMAGES = """() => {
+    const pending = [...document.images].filter(img => img.offsetParent
+        && !img.closest('.toggle-hidden') && !img.complete);
+    if (pending.length) pending[0].scrollIntoView({block: 'center'});
+    return pending.map(img => img.getAttribute('src'));
+}"""
+
+
 def scroll_through(page):
     """Scroll to the bottom in screen-high steps, as a reader would, then back to the top:
-    lazy images load, and the widget manager is fetched when a widget comes near. Where
-    it draws widgets, scroll through once more: their figures are lazy too."""
+    lazy images load, and the widget manager is fetched when a widget comes near. Then
+    wait, up to a minute, until every visible image has loaded, bringing each lazy one
+    the scroll passed by (a widget's figure drawn after it, or one a busy machine drew no
+    frame for) to the screen; one that never loads fails the visit, naming it."""
     page.evaluate(SCROLL)
     if page.locator("script[type='application/vnd.jupyter.widget-view+json']").count():
         page.wait_for_selector(".jupyter-widgets", timeout=20_000)
-        page.wait_for_timeout(500)
-        page.evaluate(SCROLL)
-    # (an image in a folded box or a closed menu loads when it is opened). Chapter 10's
-    # take 5 s on an idle machine and once took over 20 s with the other test worker
-    # busy; a minute leaves room, and an image that never loads still fails.
-    page.wait_for_function("""() => [...document.images]
-        .filter(img => img.offsetParent && !img.closest('.toggle-hidden'))
-        .every(img => img.complete)""",
-                           timeout=60_000)
+    deadline = time.monotonic() + 60
+    while pending := page.evaluate(PENDING_IMAGES):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{page.url}: images not loaded after a minute: {pending}")
+        page.wait_for_timeout(250)
+    page.evaluate("scrollTo(0, 0)")
 
 
 def _visit(browser, server, entry: str) -> dict:
