@@ -23,7 +23,12 @@ residual branches only, since dropping attention weights sends torch's attention
 its fused kernel to one that builds every (T, T) matrix) made 9,602 updates, the probe's
 count for the same 42 minutes (they took 45), but overfit: its best check was at update
 6,750, its training loss ended at 1.12, and it scored 1.4676 on the 2,000 windows
-against the shipped model's 1.4566.
+against the shipped model's 1.4566. Nor did more regularisation on that faster path:
+dropout 0.2 on the residual branches and an exponential moving average of the weights
+(decay 0.998; at each check the better of the average and the weights themselves kept)
+made 8,175 updates in 51 minutes, and its best check (the average, at update 7,750)
+scored 1.4631. What the faster path gives up, the shipped recipe's dropout on the
+attention weights, seems to matter more than the extra updates.
 
 The shipped model is the output of
 
